@@ -1,0 +1,37 @@
+"""persidict: persistent, distributed-safe dictionaries in a folder or an S3 bucket."""
+
+from .errors import ConflictError, CorruptValueError, PersiDictError, StoreError
+from .file_dir_dict import FileDirDict
+from .jokers import DELETE_CURRENT, KEEP_CURRENT, DeleteCurrentFlag, Joker, KeepCurrentFlag
+from .local_dict import LocalDict
+from .overlapping_multi_dict import OverlappingMultiDict
+from .persi_dict import PersiDict
+from .safe_chars import SAFE_CHARS_SET, get_safe_chars, replace_unsafe_chars
+from .safe_str_tuple import SafeStrTuple
+from .safe_str_tuple_signing import sign_safe_str_tuple, unsign_safe_str_tuple
+from .wrappers import PersiDictWrapper
+from .write_once_dict import WriteOnceDict
+
+__all__ = [
+    "DELETE_CURRENT",
+    "KEEP_CURRENT",
+    "SAFE_CHARS_SET",
+    "ConflictError",
+    "CorruptValueError",
+    "DeleteCurrentFlag",
+    "FileDirDict",
+    "Joker",
+    "KeepCurrentFlag",
+    "LocalDict",
+    "OverlappingMultiDict",
+    "PersiDict",
+    "PersiDictError",
+    "PersiDictWrapper",
+    "SafeStrTuple",
+    "StoreError",
+    "WriteOnceDict",
+    "get_safe_chars",
+    "replace_unsafe_chars",
+    "sign_safe_str_tuple",
+    "unsign_safe_str_tuple",
+]

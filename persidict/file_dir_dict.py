@@ -1,0 +1,43 @@
+"""FileDirDict: a PersiDict kept in a folder, one file per item."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .persi_dict import PersiDict
+from .stores import FileStore
+
+
+class FileDirDict(PersiDict):
+    """A PersiDict in a folder (local disk, NFS): key ``("a", "b")`` is the file
+    ``base_dir/a_<digest>/b_<digest>.<file_type>``.
+
+    ``durable=True`` fsyncs every write (off by default: the atomic rename
+    already survives a crashed process; fsync also survives a crashed machine).
+
+    >>> import tempfile
+    >>> d = FileDirDict(tempfile.mkdtemp(), file_type="json")
+    >>> d["config", "retries"] = 3
+    >>> d["config", "retries"], ("config", "retries") in d
+    (3, True)
+    """
+
+    def __init__(self, base_dir: str | os.PathLike[str] = "__file_dir_dict__",
+                 file_type: str = "pkl", immutable_items: bool = False, digest_len: int = 8,
+                 base_class_for_values: type | None = None, *, durable: bool = False) -> None:
+        if not isinstance(base_dir, (str, os.PathLike)):
+            raise TypeError(f"base_dir must be a path, not {type(base_dir).__name__}")
+        super().__init__(FileStore(base_dir, durable=durable), file_type=file_type,
+                         immutable_items=immutable_items, digest_len=digest_len,
+                         base_class_for_values=base_class_for_values)
+
+    def get_params(self) -> dict[str, Any]:
+        return {"base_dir": self.base_dir, **self._shared_params(),
+                "durable": self._store.durable}
+
+    @property
+    def base_dir(self) -> str:
+        return self._store.root
+
+    _store: FileStore

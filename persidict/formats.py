@@ -1,0 +1,133 @@
+"""Value formats: objects that turn values into bytes and back, registered by file_type."""
+
+from __future__ import annotations
+
+import io
+import pickle
+import re
+from abc import ABC, abstractmethod
+from typing import Any
+
+import lz4.frame
+
+from .errors import CorruptValueError
+
+_LZ4_MAGIC = b"\x04\x22\x4d\x18"
+# joblib writes large numpy arrays as wrapper objects followed by raw buffers,
+# which only its own unpickler understands.
+_JOBLIB_ARRAY_MARKER = b"NumpyArrayWrapper"
+_FILE_TYPE = re.compile(r"[A-Za-z0-9_-]+")
+
+
+class Format(ABC):
+    """Turns values into bytes and back; one per ``file_type``."""
+
+    file_type: str
+    value_type: type = object  # every value stored must be an instance
+
+    @abstractmethod
+    def dumps(self, value: Any) -> bytes:
+        """Encode ``value``; ``TypeError`` if this format cannot hold it."""
+
+    @abstractmethod
+    def loads(self, data: bytes) -> Any:
+        """Decode bytes; ``CorruptValueError`` if they are not a valid value."""
+
+
+class PickleFormat(Format):
+    """``pkl``: an LZ4 frame holding a pickle, as ``joblib.dump(v, f, compress="lz4")`` writes.
+
+    Plain ``pickle`` does the work (joblib's pure-Python pickler is many times
+    slower); files that joblib wrote with its own numpy layout are read by joblib.
+    """
+
+    file_type = "pkl"
+
+    def dumps(self, value: Any) -> bytes:
+        return lz4.frame.compress(pickle.dumps(value, protocol=5), content_checksum=True)
+
+    def loads(self, data: bytes) -> Any:
+        try:
+            raw = lz4.frame.decompress(data) if data[:4] == _LZ4_MAGIC else data
+            if _JOBLIB_ARRAY_MARKER in raw:
+                import joblib
+
+                return joblib.load(io.BytesIO(data))
+            return pickle.loads(raw)
+        except Exception as e:
+            raise CorruptValueError(f"not a valid pickle file: {e!r}") from e
+
+
+class JsonFormat(Format):
+    """``json``: jsonpickle text (numpy arrays included when numpy is installed)."""
+
+    file_type = "json"
+
+    def __init__(self) -> None:
+        import jsonpickle
+
+        try:
+            import jsonpickle.ext.numpy as jsonpickle_numpy
+
+            jsonpickle_numpy.register_handlers()
+        except ImportError:  # numpy is optional
+            pass
+        self._jsonpickle = jsonpickle
+
+    def dumps(self, value: Any) -> bytes:
+        return self._jsonpickle.dumps(value, indent=4).encode()
+
+    def loads(self, data: bytes) -> Any:
+        try:
+            return self._jsonpickle.loads(data.decode())
+        except Exception as e:
+            raise CorruptValueError(f"not valid jsonpickle text: {e!r}") from e
+
+
+class TextFormat(Format):
+    """Any other ``file_type``: the value is a ``str``, stored as UTF-8."""
+
+    value_type = str
+
+    def __init__(self, file_type: str) -> None:
+        self.file_type = file_type
+
+    def dumps(self, value: Any) -> bytes:
+        if not isinstance(value, str):
+            raise TypeError(
+                f"file_type {self.file_type!r} stores str values, not {type(value).__name__}"
+            )
+        return value.encode()
+
+    def loads(self, data: bytes) -> Any:
+        try:
+            return data.decode()
+        except UnicodeDecodeError as e:
+            raise CorruptValueError(f"not UTF-8 text: {e}") from e
+
+
+_SHARED: dict[str, Format] = {}
+
+
+def format_for(file_type: str) -> Format:
+    """Return the format registered for ``file_type`` (text for unknown safe words).
+
+    Raises:
+        TypeError: if ``file_type`` is not a str.
+        ValueError: if it is empty or has characters other than letters,
+            digits, ``_`` and ``-``.
+    """
+    if not isinstance(file_type, str):
+        raise TypeError(f"file_type must be a str, not {type(file_type).__name__}")
+    if not _FILE_TYPE.fullmatch(file_type):
+        raise ValueError(
+            f"file_type {file_type!r} must be a non-empty word of letters, digits, _ and -"
+        )
+    if file_type not in _SHARED:
+        if file_type == "pkl":
+            _SHARED[file_type] = PickleFormat()
+        elif file_type == "json":
+            _SHARED[file_type] = JsonFormat()
+        else:
+            _SHARED[file_type] = TextFormat(file_type)
+    return _SHARED[file_type]

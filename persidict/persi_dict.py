@@ -1,0 +1,499 @@
+"""PersiDict: the whole mapping API, implemented once over any Store."""
+
+from __future__ import annotations
+
+import copy
+import heapq
+import random
+from collections.abc import (
+    Callable,
+    ItemsView,
+    Iterable,
+    Iterator,
+    Mapping,
+    MutableMapping,
+    ValuesView,
+)
+from contextlib import AbstractContextManager
+from operator import itemgetter
+from typing import Any
+
+from ._naming import Naming
+from .errors import ConflictError, CorruptValueError
+from .formats import format_for
+from .jokers import DELETE_CURRENT, KEEP_CURRENT, Joker
+from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
+from .safe_str_tuple_signing import _check_digest_len
+from .stores import ItemInfo, Store
+
+_MISSING: Any = object()
+
+
+def _reopen(cls: type[PersiDict], params: dict[str, Any]) -> PersiDict:
+    return cls(**params)
+
+
+class PersiDict(MutableMapping[SafeStrTuple, Any]):
+    """A persistent dict over a :class:`~persidict.stores.Store`.
+
+    Keys are :class:`SafeStrTuple` (a str or a sequence of str is converted);
+    values are encoded by the ``file_type`` format. It behaves as a ``dict``
+    except that insertion order is not kept. Every single-key operation is
+    atomic across processes; ``add``, ``setdefault``, ``pop``,
+    ``compare_and_set``, ``transform`` and ``incr`` are atomic
+    read-modify-writes.
+
+    >>> from persidict.stores import MemoryStore
+    >>> d = PersiDict(MemoryStore())
+    >>> d["a", "b"] = 1
+    >>> d.incr("hits"), d.incr("hits")
+    (1, 2)
+    >>> sorted(d.keys()), d.get_subdict("a")["b"]
+    ([SafeStrTuple('a', 'b'), SafeStrTuple('hits')], 1)
+
+    Raises:
+        TypeError, ValueError: for a bad key (see :class:`SafeStrTuple`),
+            a value of the wrong type, or a bad constructor argument.
+        KeyError: for a missing key, or a second write to a write-once item.
+    """
+
+    def __init__(self, store: Store, *, file_type: str = "pkl", immutable_items: bool = False,
+                 digest_len: int = 8, base_class_for_values: type | None = None) -> None:
+        if not isinstance(store, Store):
+            raise TypeError(f"store must be a persidict Store, not {type(store).__name__}")
+        if not isinstance(immutable_items, bool):
+            raise TypeError("immutable_items must be a bool")
+        if base_class_for_values is not None and not isinstance(base_class_for_values, type):
+            raise TypeError("base_class_for_values must be a class or None")
+        self._format = format_for(file_type)
+        if base_class_for_values is not None \
+                and not issubclass(base_class_for_values, self._format.value_type):
+            raise ValueError(f"file_type {file_type!r} stores only"
+                             f" {self._format.value_type.__name__} values")
+        self._store = store
+        self.file_type = file_type
+        self.immutable_items = immutable_items
+        self.digest_len = _check_digest_len(digest_len)
+        self.base_class_for_values = base_class_for_values
+        self._naming = Naming(file_type, self._name_digest_len())
+
+    def _name_digest_len(self) -> int:
+        """The digest length used in store names (S3 names carry none)."""
+        return self.digest_len
+
+    # --- parameters, identity, pickling
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments: ``type(d)(**d.get_params())`` reopens ``d``."""
+        return {"store": self._store, **self._shared_params()}
+
+    def _shared_params(self) -> dict[str, Any]:
+        return {"file_type": self.file_type, "immutable_items": self.immutable_items,
+                "digest_len": self.digest_len,
+                "base_class_for_values": self.base_class_for_values}
+
+    @property
+    def store(self) -> Store:
+        """The store this dict keeps its values in."""
+        return self._store
+
+    @property
+    def base_url(self) -> str:
+        """Where the items live, as a URL."""
+        return self._store.url
+
+    @property
+    def base_dir(self) -> str | None:
+        """The local folder of this dict (its values, or its cache); ``None`` if none."""
+        return None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _reopen, (type(self), self.get_params())
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PersiDict) and type(other) is type(self) \
+                and other.get_params() == self.get_params():
+            return True
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        try:
+            theirs = {SafeStrTuple(k): v for k, v in other.items()}
+        except (TypeError, ValueError):  # a key that no PersiDict can hold
+            return False
+        return len(theirs) == len(self) and dict(self.items()) == theirs
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # --- single items
+
+    def _name_of(self, key: NonEmptySafeStrTuple) -> str:
+        if type(key) is not SafeStrTuple:
+            key = SafeStrTuple(key)
+        return self._naming.name(key)
+
+    def _encode(self, value: Any) -> bytes:
+        base = self.base_class_for_values
+        if base is not None and not isinstance(value, base):
+            raise TypeError(f"values must be {base.__name__}, not {type(value).__name__}")
+        if isinstance(value, Joker):
+            raise TypeError(f"{value!r} is a joker, not a value to store")
+        return self._format.dumps(value)
+
+    def _decode(self, key: Any, data: bytes) -> Any:
+        try:
+            return self._format.loads(data)
+        except CorruptValueError as e:
+            raise CorruptValueError(f"{self.base_url}: key {key!r}: {e}") from e
+
+    def _refuse_change(self, key: Any) -> None:
+        if self.immutable_items:
+            raise KeyError(f"{key!r}: this dict is write-once (immutable_items=True)")
+
+    def __getitem__(self, key: NonEmptySafeStrTuple) -> Any:
+        name = self._name_of(key)
+        try:
+            data = self._store.read(name)
+        except KeyError:
+            raise KeyError(key) from None
+        return self._decode(key, data)
+
+    def __setitem__(self, key: NonEmptySafeStrTuple, value: Any) -> None:
+        name = self._name_of(key)
+        if value is KEEP_CURRENT:
+            return
+        if value is DELETE_CURRENT:
+            self.delete_if_exists(key)
+            return
+        data = self._encode(value)
+        if not self.immutable_items:
+            self._store.write(name, data)
+        elif not self._store.create(name, data):
+            raise KeyError(f"{key!r} is already set and this dict is write-once"
+                           " (immutable_items=True)")
+
+    def __delitem__(self, key: NonEmptySafeStrTuple) -> None:
+        name = self._name_of(key)
+        self._refuse_change(key)
+        try:
+            self._store.delete(name)
+        except KeyError:
+            raise KeyError(key) from None
+
+    def __contains__(self, key: object) -> bool:
+        return self._store.exists(self._name_of(key))  # type: ignore[arg-type]
+
+    def delete_if_exists(self, key: NonEmptySafeStrTuple) -> bool:
+        """Delete ``key`` if present; return whether it was."""
+        name = self._name_of(key)
+        self._refuse_change(key)
+        try:
+            self._store.delete(name)
+        except KeyError:
+            return False
+        return True
+
+    def timestamp(self, key: NonEmptySafeStrTuple) -> float:
+        """POSIX time of the last write of ``key``."""
+        return self._info(key).mtime
+
+    def _info(self, key: NonEmptySafeStrTuple) -> ItemInfo:
+        name = self._name_of(key)
+        try:
+            return self._store.stat(name)
+        except KeyError:
+            raise KeyError(key) from None
+
+    # --- atomic read-modify-write
+
+    def etag(self, key: NonEmptySafeStrTuple) -> str:
+        """An opaque tag of the current version of ``key``; it changes on every write."""
+        return self._info(key).etag
+
+    def get_with_etag(self, key: NonEmptySafeStrTuple) -> tuple[Any, str]:
+        """Return the value of ``key`` and the etag of that same version."""
+        name = self._name_of(key)
+        try:
+            data, info = self._store.read_with_info(name)
+        except KeyError:
+            raise KeyError(key) from None
+        return self._decode(key, data), info.etag
+
+    def compare_and_set(self, key: NonEmptySafeStrTuple, value: Any, etag: str | None) -> bool:
+        """Write ``value`` only if ``key``'s etag is still ``etag`` (``None``: only if
+        absent); return whether it wrote."""
+        name = self._name_of(key)
+        if etag is not None:
+            self._refuse_change(key)
+        data = self._encode(value)
+        if etag is None:
+            return self._store.create(name, data)
+        return self._store.replace(name, data, etag)
+
+    def compare_and_delete(self, key: NonEmptySafeStrTuple, etag: str) -> bool:
+        """Delete ``key`` only if its etag is still ``etag``; return whether it did."""
+        name = self._name_of(key)
+        self._refuse_change(key)
+        return self._store.delete_if(name, etag)
+
+    def add(self, key: NonEmptySafeStrTuple, value: Any) -> bool:
+        """Insert ``key`` only if it is absent, atomically; return whether it did."""
+        return self.compare_and_set(key, value, None)
+
+    def setdefault(self, key: NonEmptySafeStrTuple, default: Any = None) -> Any:
+        """Return ``d[key]``, first storing ``default`` if absent (atomically)."""
+        name = self._name_of(key)
+        data = None
+        while True:
+            try:
+                return self[key]
+            except KeyError:
+                data = data or self._encode(default)
+            if self._store.create(name, data):
+                return default
+
+    def pop(self, key: NonEmptySafeStrTuple, default: Any = _MISSING) -> Any:
+        """Remove ``key`` and return the very value removed (or ``default``)."""
+        name = self._name_of(key)
+        self._refuse_change(key)
+        while True:
+            try:
+                data, info = self._store.read_with_info(name)
+            except KeyError:
+                if default is _MISSING:
+                    raise KeyError(key) from None
+                return default
+            if self._store.delete_if(name, info.etag):
+                return self._decode(key, data)
+
+    def popitem(self) -> tuple[SafeStrTuple, Any]:
+        """Remove and return some ``(key, value)``; ``KeyError`` if empty."""
+        self._refuse_change("popitem()")
+        for key in self:
+            value = self.pop(key, _MISSING_VALUE)
+            if value is not _MISSING_VALUE:
+                return key, value
+        raise KeyError("popitem(): the dict is empty")
+
+    def transform(self, key: NonEmptySafeStrTuple, fn: Callable[[Any], Any], *,
+                  default: Any = _MISSING, retries: int = 1000) -> Any:
+        """Replace ``d[key]`` with ``fn(d[key])`` atomically and return the result.
+
+        ``fn`` may be called several times (on conflict it reruns on the newer
+        value); it may return ``KEEP_CURRENT`` or ``DELETE_CURRENT``. A missing
+        key is passed as ``default`` (``KeyError`` if no default is given).
+
+        Raises:
+            ConflictError: if ``retries`` attempts all met a concurrent change.
+        """
+        name = self._name_of(key)
+        for _ in range(retries):
+            try:
+                data, info = self._store.read_with_info(name)
+                old, etag = self._decode(key, data), info.etag
+            except KeyError:
+                if default is _MISSING:
+                    raise KeyError(key) from None
+                old, etag = default, None
+            new = fn(old)
+            if new is KEEP_CURRENT:
+                return old
+            if new is DELETE_CURRENT:
+                if etag is None or self.compare_and_delete(key, etag):
+                    return new
+            elif self.compare_and_set(key, new, etag):
+                return new
+        raise ConflictError(f"transform of {key!r} in {self.base_url} met a concurrent "
+                            f"change on all {retries} attempts")
+
+    def incr(self, key: NonEmptySafeStrTuple, delta: int | float = 1,
+             default: int | float = 0) -> Any:
+        """Add ``delta`` to the number at ``key`` (``default`` if absent) atomically;
+        return the new number."""
+        return self.transform(key, lambda n: n + delta, default=default)
+
+    def lock(self, key: NonEmptySafeStrTuple,
+             timeout: float | None = None) -> AbstractContextManager[None]:
+        """A context manager holding a lock on ``key`` across processes and machines.
+
+        It guards user code only (plain writes do not wait for it); a holder
+        that dies releases it. ``TimeoutError`` after ``timeout`` seconds.
+        """
+        return self._store.lock(self._name_of(key), timeout)
+
+    # --- many items
+
+    def __iter__(self) -> Iterator[SafeStrTuple]:
+        key_of = self._naming.key
+        for name in self._store.names(self._naming.suffix):
+            key = key_of(name)
+            if key is not None:
+                yield key
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __ior__(self, other: Any) -> PersiDict:
+        self.update(other)
+        return self
+
+    def items(self) -> ItemsView[SafeStrTuple, Any]:
+        return _ItemsView(self)
+
+    def values(self) -> ValuesView[Any]:
+        return _ValuesView(self)
+
+    def _read_items(self, keys: Iterable[SafeStrTuple]) -> Iterator[tuple[SafeStrTuple, Any]]:
+        """Yield ``(key, value)`` for the keys still present, read concurrently
+        where the store can."""
+        names = {}
+        for name, data in self._store.read_many(self._names_noting(keys, names)):
+            key = names.pop(name)
+            if data is not None:
+                yield key, self._decode(key, data)
+
+    def _names_noting(self, keys: Iterable[Any], names: dict[str, Any]) -> Iterator[str]:
+        for key in keys:
+            name = self._name_of(key)
+            names[name] = key
+            yield name
+
+    def get_many(self, keys: Iterable[NonEmptySafeStrTuple]) -> list[Any]:
+        """Return the values of ``keys`` in order; ``KeyError`` for a missing one."""
+        keys = [SafeStrTuple(k) for k in keys]
+        found = dict(self._read_items(keys))
+        missing = [k for k in keys if k not in found]
+        if missing:
+            raise KeyError(missing[0])
+        return [found[k] for k in keys]
+
+    def set_many(self, items: Mapping[Any, Any] | Iterable[tuple[Any, Any]]) -> None:
+        """Store many items (concurrently where the store can). Every key and value
+        is checked before anything is written."""
+        encoded, jokers = [], []
+        for key, value in items.items() if isinstance(items, Mapping) else items:
+            name = self._name_of(key)
+            if isinstance(value, Joker):
+                jokers.append((key, value))
+            else:
+                encoded.append((name, self._encode(value)))
+        if self.immutable_items:
+            for name, data in encoded:
+                if not self._store.create(name, data):
+                    raise KeyError(f"{name!r} is already set and this dict is write-once")
+        else:
+            self._store.write_many(encoded)
+        for key, value in jokers:
+            self[key] = value
+
+    def update(self, other: Any = (), /, **kwargs: Any) -> None:
+        """As ``dict.update``; all keys and values are checked before any write."""
+        if isinstance(other, Mapping):
+            pairs = list(other.items())
+        elif hasattr(other, "keys"):
+            pairs = [(k, other[k]) for k in other.keys()]
+        else:
+            pairs = list(other)
+        self.set_many(pairs + list(kwargs.items()))
+
+    def clear(self) -> None:
+        self._refuse_change("clear()")
+        for key in list(self):
+            self.delete_if_exists(key)
+
+    def random_key(self) -> SafeStrTuple | None:
+        """A uniformly random key (one pass, no list in memory); ``None`` if empty."""
+        chosen = None
+        for seen, key in enumerate(self, start=1):
+            if random.randrange(seen) == 0:
+                chosen = key
+        return chosen
+
+    # --- time order
+
+    def keys_and_timestamps(self) -> Iterator[tuple[SafeStrTuple, float]]:
+        """Yield ``(key, timestamp)`` for every item, from the listing alone."""
+        key_of = self._naming.key
+        for info in self._store.infos(self._naming.suffix):
+            key = key_of(info.name)
+            if key is not None:
+                yield key, info.mtime
+
+    def values_and_timestamps(self) -> Iterator[tuple[Any, float]]:
+        """Yield ``(value, timestamp)`` for every item."""
+        for (_, value), timestamp in self.items_and_timestamps():
+            yield value, timestamp
+
+    def items_and_timestamps(self) -> Iterator[tuple[tuple[SafeStrTuple, Any], float]]:
+        """Yield ``((key, value), timestamp)`` for every item."""
+        stamps = dict(self.keys_and_timestamps())
+        for key, value in self._read_items(stamps):
+            yield (key, value), stamps[key]
+
+    def _by_time(self, max_n: int | None, newest: bool) -> list[SafeStrTuple]:
+        if max_n is not None and max_n <= 0:
+            return []
+        pairs = self.keys_and_timestamps()
+        if max_n is None:
+            ordered = sorted(pairs, key=itemgetter(1), reverse=newest)
+        else:
+            pick = heapq.nlargest if newest else heapq.nsmallest
+            ordered = pick(max_n, pairs, key=itemgetter(1))
+        return [key for key, _ in ordered]
+
+    def newest_keys(self, max_n: int | None = None) -> list[SafeStrTuple]:
+        """The ``max_n`` most recently written keys, newest first (all if None)."""
+        return self._by_time(max_n, newest=True)
+
+    def oldest_keys(self, max_n: int | None = None) -> list[SafeStrTuple]:
+        """The ``max_n`` least recently written keys, oldest first (all if None)."""
+        return self._by_time(max_n, newest=False)
+
+    def newest_values(self, max_n: int | None = None) -> list[Any]:
+        """The values of :meth:`newest_keys`, in that order."""
+        return [value for _, value in self._read_items(self.newest_keys(max_n))]
+
+    def oldest_values(self, max_n: int | None = None) -> list[Any]:
+        """The values of :meth:`oldest_keys`, in that order."""
+        return [value for _, value in self._read_items(self.oldest_keys(max_n))]
+
+    # --- subdicts
+
+    def get_subdict(self, prefix: NonEmptySafeStrTuple) -> PersiDict:
+        """A live view of the items under ``prefix``, with ``prefix`` removed from keys."""
+        prefix = SafeStrTuple(prefix)
+        return self._with_store(self._store.substore(self._naming.dir_name(prefix)))
+
+    def subdicts(self) -> dict[str, PersiDict]:
+        """The subdicts of every first key component that has keys under it."""
+        found = {}
+        for dir_name in self._store.dirs():
+            component = self._naming.dir_key(dir_name)
+            if component is not None:
+                found[component] = self._with_store(self._store.substore(dir_name))
+        return found
+
+    def _with_store(self, store: Store) -> PersiDict:
+        derived = copy.copy(self)
+        derived._store = store
+        return derived
+
+
+_MISSING_VALUE: Any = object()
+
+
+class _ItemsView(ItemsView[SafeStrTuple, Any]):
+    _mapping: PersiDict
+
+    def __iter__(self) -> Iterator[tuple[SafeStrTuple, Any]]:
+        return self._mapping._read_items(self._mapping)
+
+
+class _ValuesView(ValuesView[Any]):
+    _mapping: PersiDict
+
+    def __iter__(self) -> Iterator[Any]:
+        return (value for _, value in self._mapping._read_items(self._mapping))

@@ -1,0 +1,115 @@
+"""SafeStrTuple: the validated, immutable key of every PersiDict."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, SupportsIndex, Union, overload
+
+from .safe_chars import SAFE_STRING_MAX_LENGTH
+
+_SAFE_COMPONENT = re.compile(r"[A-Za-z0-9()_\-~.=]+")
+
+NonEmptySafeStrTuple = Union["SafeStrTuple", str, Iterable[Any]]
+
+
+def _check_component(s: str) -> str:
+    if not _SAFE_COMPONENT.fullmatch(s):
+        if not s:
+            raise ValueError("key components must be non-empty strings")
+        bad = sorted({c for c in s if not _SAFE_COMPONENT.fullmatch(c)})
+        raise ValueError(f"key component {s!r} contains unsafe characters {bad}")
+    if len(s) >= SAFE_STRING_MAX_LENGTH:
+        raise ValueError(
+            f"key component {s[:20]!r}... is {len(s)} characters long;"
+            f" the limit is {SAFE_STRING_MAX_LENGTH - 1}"
+        )
+    if s in (".", ".."):
+        raise ValueError(f"key component {s!r} is not allowed")
+    return s
+
+
+def _flatten(arg: Any, out: list[str]) -> None:
+    if isinstance(arg, str):
+        out.append(_check_component(arg))
+    elif isinstance(arg, SafeStrTuple):
+        out.extend(arg)
+    elif isinstance(arg, (bytes, bytearray, Mapping)) or not isinstance(arg, Iterable):
+        raise TypeError(
+            f"a key is a str or a sequence of str, not {type(arg).__name__}: {arg!r}"
+        )
+    else:
+        for item in arg:
+            _flatten(item, out)
+
+
+class SafeStrTuple(tuple):
+    """A flat, non-empty tuple of safe strings: the key of a PersiDict.
+
+    Built from a ``str``, any (nested) sequence of strings, or several of
+    them; equal to the plain tuple it holds (and a one-part key to its str).
+
+    >>> k = SafeStrTuple("users", ("alice", "2024"))
+    >>> k
+    SafeStrTuple('users', 'alice', '2024')
+    >>> k == ("users", "alice", "2024") and k[1:] == ("alice", "2024")
+    True
+
+    Raises:
+        TypeError: for a part that is not a str or a sequence of them.
+        ValueError: for an empty key or a part with unsafe characters,
+            too long, ``.`` or ``..``.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, *args: Any) -> SafeStrTuple:
+        if len(args) == 1 and type(args[0]) is cls:
+            return args[0]
+        strings: list[str] = []
+        _flatten(args, strings)
+        if not strings:
+            raise ValueError("a key must have at least one component")
+        return tuple.__new__(cls, strings)
+
+    @classmethod
+    def _trusted(cls, strings: tuple[str, ...]) -> SafeStrTuple:
+        """Wrap strings already known to be valid (from our own listings)."""
+        return tuple.__new__(cls, strings)
+
+    @property
+    def strings(self) -> tuple[str, ...]:
+        """The components as a plain tuple."""
+        return tuple(self)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return len(self) == 1 and self[0] == other
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = tuple.__hash__
+
+    def __add__(self, other: Any) -> SafeStrTuple:  # type: ignore[override]
+        return SafeStrTuple(self, other)
+
+    def __radd__(self, other: Any) -> SafeStrTuple:
+        return SafeStrTuple(other, self)
+
+    def __reversed__(self) -> SafeStrTuple:  # type: ignore[override]
+        return SafeStrTuple._trusted(tuple(self)[::-1])
+
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
+    def __getitem__(self, index: Any) -> Any:
+        return tuple.__getitem__(self, index)
+
+    def __repr__(self) -> str:
+        return f"SafeStrTuple({', '.join(map(repr, self))})"
+
+    def __getnewargs__(self) -> tuple[tuple[str, ...]]:  # type: ignore[override]
+        return (tuple(self),)

@@ -1,0 +1,122 @@
+"""The store surface: bytes by name. Every backend implements exactly this."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ItemInfo:
+    """What a store knows about one stored object without reading it."""
+
+    name: str
+    mtime: float  # POSIX seconds of the last write
+    etag: str  # changes on every write
+    size: int
+
+
+class Store(ABC):
+    """Bytes by name: the only layer that does I/O.
+
+    A name is a relative path of ``/``-separated parts drawn from the key
+    alphabet (so never ``.``, ``..`` or an internal name). The store knows
+    nothing of keys, formats or values. Every single-name operation is atomic:
+    readers see the old bytes or the new ones. Missing names raise
+    ``KeyError(name)``; conditional operations return ``False`` when their
+    condition does not hold; anything else that fails raises.
+    """
+
+    @property
+    @abstractmethod
+    def url(self) -> str:
+        """Where the names live, as a URL."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.url == self.url  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self.url)
+
+    @abstractmethod
+    def read(self, name: str) -> bytes:
+        """Return the bytes stored under ``name``."""
+
+    @abstractmethod
+    def read_with_info(self, name: str) -> tuple[bytes, ItemInfo]:
+        """Return the bytes and the info of the same version, atomically."""
+
+    @abstractmethod
+    def stat(self, name: str) -> ItemInfo:
+        """Return the info of ``name`` without reading it."""
+
+    def exists(self, name: str) -> bool:
+        """Whether ``name`` is stored."""
+        try:
+            self.stat(name)
+        except KeyError:
+            return False
+        return True
+
+    @abstractmethod
+    def write(self, name: str, data: bytes) -> str:
+        """Store ``data`` under ``name`` (replacing it); return the new etag."""
+
+    @abstractmethod
+    def create(self, name: str, data: bytes) -> bool:
+        """Store ``data`` only if ``name`` is absent; return whether it did."""
+
+    @abstractmethod
+    def replace(self, name: str, data: bytes, etag: str) -> bool:
+        """Store ``data`` only if the current etag of ``name`` is ``etag``."""
+
+    @abstractmethod
+    def delete(self, name: str) -> None:
+        """Remove ``name``."""
+
+    @abstractmethod
+    def delete_if(self, name: str, etag: str) -> bool:
+        """Remove ``name`` only if its current etag is ``etag``."""
+
+    @abstractmethod
+    def names(self, suffix: str = "") -> Iterator[str]:
+        """Yield every stored name ending with ``suffix``, in no set order."""
+
+    @abstractmethod
+    def infos(self, suffix: str = "") -> Iterator[ItemInfo]:
+        """Yield the info of every stored name ending with ``suffix``."""
+
+    @abstractmethod
+    def dirs(self) -> Iterator[str]:
+        """Yield the first parts of the names that have more than one part."""
+
+    @abstractmethod
+    def substore(self, dir_name: str) -> Store:
+        """Return a store of the names under ``dir_name + "/"``, with that prefix removed."""
+
+    @abstractmethod
+    def lock(self, name: str, timeout: float | None = None) -> AbstractContextManager[None]:
+        """Return a context manager holding a cross-process lock on ``name``.
+
+        The lock is separate from the store's own writes; a holder that dies
+        loses it. ``TimeoutError`` if it is not acquired within ``timeout``.
+        """
+
+    def count(self, suffix: str = "") -> int:
+        """Return how many names end with ``suffix``."""
+        return sum(1 for _ in self.names(suffix))
+
+    def read_many(self, names: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
+        """Yield ``(name, bytes)`` for each name in order, ``None`` for an absent one."""
+        for name in names:
+            try:
+                yield name, self.read(name)
+            except KeyError:
+                yield name, None
+
+    def write_many(self, items: Iterable[tuple[str, bytes]]) -> None:
+        """Store many ``(name, data)`` pairs."""
+        for name, data in items:
+            self.write(name, data)

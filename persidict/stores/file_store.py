@@ -1,0 +1,311 @@
+"""FileStore: names are files under a folder, written by temp file + atomic rename."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat as stat_module
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+
+from filelock import FileLock
+
+from .._locking import exclusive_file_lock
+from ._base import ItemInfo, Store
+
+# Internal files carry "#", which no key may contain, so listings skip them cheaply.
+_WRITES_LOCK = "#writes.lock"
+_USER_LOCK_SUFFIX = "#lock"
+_TEMP_PREFIX = "#"
+_TEMP_SUFFIX = ".tmp"
+_MAX_FILE_NAME = 255
+
+
+def _etag(st: os.stat_result) -> str:
+    # Every write is a new inode stamped with a nanosecond clock reading, so
+    # (inode, mtime_ns) differs between any two versions, even within one
+    # file-system timestamp tick.
+    return f"{st.st_ino:x}-{st.st_mtime_ns:x}"
+
+
+def _info(name: str, st: os.stat_result) -> ItemInfo:
+    return ItemInfo(name, st.st_mtime_ns / 1e9, _etag(st), st.st_size)
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    data = os.read(fd, size + 1)  # one extra byte notices a file that grew
+    if len(data) <= size:
+        return data
+    chunks = [data]
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class FileStore(Store):
+    """Names are files below ``root``; ``a/b.pkl`` is ``root/a/b.pkl``.
+
+    Writes go to a temp file that is renamed into place, so a killed writer
+    leaves the old or the new file. Mutations of one folder are serialised by a
+    short ``flock`` on ``#writes.lock`` in that folder, held only around the
+    rename, which makes conditional writes exact against plain ones.
+    ``durable=True`` also fsyncs each file and its folder.
+
+    >>> import tempfile
+    >>> store = FileStore(tempfile.mkdtemp())
+    >>> _ = store.write("a/b.txt", b"hi")
+    >>> store.read("a/b.txt"), list(store.names())
+    (b'hi', ['a/b.txt'])
+    """
+
+    TEMP_MAX_AGE = 3600.0  # seconds before a leftover temp file counts as abandoned
+
+    def __init__(self, root: str | os.PathLike[str], *, durable: bool = False,
+                 create: bool = True) -> None:
+        root = os.path.abspath(os.fspath(root))
+        if os.path.exists(root) and not os.path.isdir(root):
+            raise ValueError(f"base_dir {root!r} exists and is not a folder")
+        if create:
+            os.makedirs(root, exist_ok=True)
+        self.root = root
+        self.durable = durable
+
+    def __repr__(self) -> str:
+        return f"FileStore({self.root!r})"
+
+    @property
+    def url(self) -> str:
+        return "file://" + self.root
+
+    def _path(self, name: str) -> str:
+        if len(name) > _MAX_FILE_NAME and any(len(p) > _MAX_FILE_NAME for p in name.split("/")):
+            raise ValueError(f"{name!r}: a part is longer than a file name may be")
+        return self.root + "/" + name
+
+    # reading
+
+    def read(self, name: str) -> bytes:
+        return self.read_with_info(name)[0]
+
+    def read_with_info(self, name: str) -> tuple[bytes, ItemInfo]:
+        try:
+            fd = os.open(self._path(name), os.O_RDONLY)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            raise KeyError(name) from None
+        except OSError as e:
+            raise self._too_long(e, name) from e
+        try:
+            st = os.fstat(fd)
+            if stat_module.S_ISDIR(st.st_mode):
+                raise KeyError(name)
+            return _read_all(fd, st.st_size), _info(name, st)
+        finally:
+            os.close(fd)
+
+    def stat(self, name: str) -> ItemInfo:
+        try:
+            st = os.stat(self._path(name))
+        except (FileNotFoundError, NotADirectoryError):
+            raise KeyError(name) from None
+        except OSError as e:
+            raise self._too_long(e, name) from e
+        if stat_module.S_ISDIR(st.st_mode):
+            raise KeyError(name)
+        return _info(name, st)
+
+    # writing
+
+    def write(self, name: str, data: bytes) -> str:
+        path = self._path(name)
+        temp, etag = self._write_temp(path, name, data)
+        try:
+            with exclusive_file_lock(self._writes_lock(path)):
+                os.replace(temp, path)
+        except BaseException:
+            _unlink_quietly(temp)
+            raise
+        self._sync_folder(path)
+        return etag
+
+    def create(self, name: str, data: bytes) -> bool:
+        path = self._path(name)
+        temp, _ = self._write_temp(path, name, data)
+        try:
+            os.link(temp, path)  # atomic create-if-absent, also on NFS
+        except FileExistsError:
+            return False
+        finally:
+            _unlink_quietly(temp)
+        self._sync_folder(path)
+        return True
+
+    def replace(self, name: str, data: bytes, etag: str) -> bool:
+        path = self._path(name)
+        temp, _ = self._write_temp(path, name, data)
+        try:
+            with exclusive_file_lock(self._writes_lock(path)):
+                if self._current_etag(path) != etag:
+                    _unlink_quietly(temp)
+                    return False
+                os.replace(temp, path)
+        except BaseException:
+            _unlink_quietly(temp)
+            raise
+        self._sync_folder(path)
+        return True
+
+    def delete(self, name: str) -> None:
+        path = self._path(name)
+        try:
+            with exclusive_file_lock(self._writes_lock(path)):
+                os.unlink(path)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            raise KeyError(name) from None
+        except OSError as e:
+            raise self._too_long(e, name) from e
+
+    def delete_if(self, name: str, etag: str) -> bool:
+        path = self._path(name)
+        try:
+            with exclusive_file_lock(self._writes_lock(path)):
+                if self._current_etag(path) != etag:
+                    return False
+                os.unlink(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        return True
+
+    def _current_etag(self, path: str) -> str | None:
+        try:
+            return _etag(os.stat(path))
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def _writes_lock(self, path: str) -> str:
+        return os.path.dirname(path) + "/" + _WRITES_LOCK
+
+    def _write_temp(self, path: str, name: str, data: bytes) -> tuple[str, str]:
+        folder = os.path.dirname(path)
+        temp = f"{folder}/{_TEMP_PREFIX}{os.urandom(6).hex()}{_TEMP_SUFFIX}"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+        try:
+            fd = os.open(temp, flags, 0o666)
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+            fd = os.open(temp, flags, 0o666)
+        except OSError as e:
+            raise self._too_long(e, name) from e
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            now = time.time_ns()
+            os.utime(fd, ns=(now, now))
+            if self.durable:
+                os.fsync(fd)
+            etag = _etag(os.fstat(fd))
+        except BaseException:
+            os.close(fd)
+            _unlink_quietly(temp)
+            raise
+        os.close(fd)
+        return temp, etag
+
+    def _sync_folder(self, path: str) -> None:
+        if self.durable:
+            fd = os.open(os.path.dirname(path), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    @staticmethod
+    def _too_long(error: OSError, name: str) -> Exception:
+        if error.errno == errno.ENAMETOOLONG:
+            return ValueError(f"{name!r} is too long for this file system")
+        return error
+
+    # listing
+
+    def names(self, suffix: str = "") -> Iterator[str]:
+        yield from self._walk(self.root, "", suffix)
+
+    def _walk(self, folder: str, prefix: str, suffix: str) -> Iterator[str]:
+        subfolders = []
+        try:
+            entries = os.scandir(folder)
+        except FileNotFoundError:
+            return
+        with entries:
+            for entry in entries:
+                name = entry.name
+                if "#" in name:
+                    self._clean_if_abandoned(entry)
+                elif entry.is_dir():
+                    subfolders.append(name)
+                elif name.endswith(suffix):
+                    yield prefix + name
+        for sub in subfolders:
+            yield from self._walk(folder + "/" + sub, prefix + sub + "/", suffix)
+
+    def infos(self, suffix: str = "") -> Iterator[ItemInfo]:
+        for name in self.names(suffix):
+            try:
+                yield _info(name, os.stat(self._path(name)))
+            except FileNotFoundError:  # deleted since it was listed
+                continue
+
+    def count(self, suffix: str = "") -> int:
+        return self._count(self.root, suffix)
+
+    def _count(self, folder: str, suffix: str) -> int:
+        total = 0
+        try:
+            entries = os.scandir(folder)
+        except FileNotFoundError:
+            return 0
+        with entries:
+            for entry in entries:
+                name = entry.name
+                if "#" in name:
+                    continue
+                if entry.is_dir():
+                    total += self._count(entry.path, suffix)
+                elif name.endswith(suffix):
+                    total += 1
+        return total
+
+    def dirs(self) -> Iterator[str]:
+        try:
+            entries = os.scandir(self.root)
+        except FileNotFoundError:
+            return
+        with entries:
+            for entry in entries:
+                if "#" not in entry.name and entry.is_dir():
+                    yield entry.name
+
+    def _clean_if_abandoned(self, entry: os.DirEntry[str]) -> None:
+        if not entry.name.endswith(_TEMP_SUFFIX):
+            return
+        try:
+            if time.time() - entry.stat().st_mtime > self.TEMP_MAX_AGE:
+                os.unlink(entry.path)
+        except FileNotFoundError:
+            pass
+
+    def substore(self, dir_name: str) -> FileStore:
+        return FileStore(self._path(dir_name), durable=self.durable, create=False)
+
+    def lock(self, name: str, timeout: float | None = None) -> AbstractContextManager[None]:
+        path = self._path(name) + _USER_LOCK_SUFFIX
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        return FileLock(path, timeout=-1 if timeout is None else timeout)  # type: ignore[return-value]
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

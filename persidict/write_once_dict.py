@@ -1,0 +1,82 @@
+"""WriteOnceDict: the first write of a key wins; later ones are ignored (and sampled)."""
+
+from __future__ import annotations
+
+import pickle
+import random
+from typing import Any
+
+from .jokers import Joker
+from .persi_dict import PersiDict
+from .safe_str_tuple import NonEmptySafeStrTuple
+from .wrappers import PersiDictWrapper
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # e.g. numpy arrays compare elementwise
+        return pickle.dumps(a) == pickle.dumps(b)
+
+
+class WriteOnceDict(PersiDictWrapper):
+    """Wraps a write-once dict (``immutable_items=True``) so that a second write of a
+    key is ignored instead of refused.
+
+    With probability ``p_consistency_checks`` (``None`` means 0) an ignored write
+    is compared with the stored value, and a difference raises ``ValueError``.
+
+    >>> from persidict import LocalDict
+    >>> d = WriteOnceDict(LocalDict(immutable_items=True), p_consistency_checks=1)
+    >>> d["k"] = "first"
+    >>> d["k"] = "first"
+    >>> d["k"], d.consistency_checks_passed
+    ('first', 1)
+    """
+
+    def __init__(self, wrapped_dict: PersiDict,
+                 p_consistency_checks: float | None = None) -> None:
+        super().__init__(wrapped_dict)
+        if not wrapped_dict.immutable_items:
+            raise ValueError("WriteOnceDict needs a dict with immutable_items=True")
+        p = 0.0 if p_consistency_checks is None else p_consistency_checks
+        if isinstance(p, bool) or not isinstance(p, (int, float)):
+            raise TypeError("p_consistency_checks must be a number or None")
+        if not 0 <= p <= 1:
+            raise ValueError(f"p_consistency_checks must be within [0, 1], got {p}")
+        self._p = float(p)
+        self.consistency_checks_attempted = 0
+        self.consistency_checks_passed = 0
+
+    @property
+    def p_consistency_checks(self) -> float:
+        """The probability that an ignored write is checked against the stored value."""
+        return self._p
+
+    @property
+    def consistency_checks_failed(self) -> int:
+        """How many checks found a different value."""
+        return self.consistency_checks_attempted - self.consistency_checks_passed
+
+    def get_params(self) -> dict[str, Any]:
+        return {"wrapped_dict": self._inner, "p_consistency_checks": self._p}
+
+    def __setitem__(self, key: NonEmptySafeStrTuple, value: Any) -> None:
+        if isinstance(value, Joker):
+            self._inner[key] = value
+        elif not self._inner.add(key, value) and random.random() < self._p:
+            self._check(key, value)
+
+    def _check(self, key: NonEmptySafeStrTuple, value: Any) -> None:
+        self.consistency_checks_attempted += 1
+        if not _same_value(self._inner[key], value):
+            raise ValueError(f"{key!r} is stored with a different value than the one"
+                             " written again")
+        self.consistency_checks_passed += 1
+
+    def set_many(self, items: Any) -> None:
+        for key, value in items.items() if hasattr(items, "items") else items:
+            self[key] = value
+
+    def update(self, other: Any = (), /, **kwargs: Any) -> None:
+        PersiDict.update(self, other, **kwargs)

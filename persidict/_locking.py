@@ -19,7 +19,7 @@ class exclusive_file_lock:  # noqa: N801 - used like a function
     write itself; on Windows it falls back to filelock.
     """
 
-    __slots__ = ("_path", "_fd", "_fallback")
+    __slots__ = ("_fallback", "_fd", "_path")
 
     def __init__(self, path: str) -> None:
         self._path = path

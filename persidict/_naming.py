@@ -15,7 +15,7 @@ class Naming:
     """Names are ``c1/c2/.../cn.<file_type>``, each part carrying a digest suffix
     when ``digest_len > 0``."""
 
-    __slots__ = ("suffix", "digest_len", "name", "_dir_key")
+    __slots__ = ("_dir_key", "digest_len", "name", "suffix")
 
     def __init__(self, file_type: str, digest_len: int) -> None:
         self.suffix = "." + file_type
@@ -59,7 +59,7 @@ class Naming:
         n = self.digest_len
         if n:
             plain = [unsign_component(p, n) for p in parts]
-            if any(p == q for p, q in zip(parts, plain)):  # no valid suffix
+            if any(p == q for p, q in zip(parts, plain, strict=True)):  # no valid suffix
                 return None
             parts = plain
         return tuple(parts)

@@ -71,11 +71,31 @@ class PersiDict(MutableMapping[SafeStrTuple, Any]):
             raise ValueError(f"file_type {file_type!r} stores only"
                              f" {self._format.value_type.__name__} values")
         self._store = store
-        self.file_type = file_type
-        self.immutable_items = immutable_items
-        self.digest_len = _check_digest_len(digest_len)
-        self.base_class_for_values = base_class_for_values
+        self._file_type = file_type
+        self._immutable_items = immutable_items
+        self._digest_len = _check_digest_len(digest_len)
+        self._base_class_for_values = base_class_for_values
         self._naming = Naming(file_type, self._name_digest_len())
+
+    @property
+    def file_type(self) -> str:
+        """``"pkl"``, ``"json"``, or the extension of a text format."""
+        return self._file_type
+
+    @property
+    def immutable_items(self) -> bool:
+        """Whether items are write-once."""
+        return self._immutable_items
+
+    @property
+    def digest_len(self) -> int:
+        """Length of the digest suffix of each key component in folder names."""
+        return self._digest_len
+
+    @property
+    def base_class_for_values(self) -> type | None:
+        """The class every value must be an instance of, if any."""
+        return self._base_class_for_values
 
     def _name_digest_len(self) -> int:
         """The digest length used in store names (S3 names carry none)."""
@@ -349,7 +369,7 @@ class PersiDict(MutableMapping[SafeStrTuple, Any]):
     def _read_items(self, keys: Iterable[SafeStrTuple]) -> Iterator[tuple[SafeStrTuple, Any]]:
         """Yield ``(key, value)`` for the keys still present, read concurrently
         where the store can."""
-        names = {}
+        names: dict[str, SafeStrTuple] = {}
         for name, data in self._store.read_many(self._names_noting(keys, names)):
             key = names.pop(name)
             if data is not None:
@@ -363,12 +383,12 @@ class PersiDict(MutableMapping[SafeStrTuple, Any]):
 
     def get_many(self, keys: Iterable[NonEmptySafeStrTuple]) -> list[Any]:
         """Return the values of ``keys`` in order; ``KeyError`` for a missing one."""
-        keys = [SafeStrTuple(k) for k in keys]
-        found = dict(self._read_items(keys))
-        missing = [k for k in keys if k not in found]
+        wanted = [SafeStrTuple(k) for k in keys]
+        found = dict(self._read_items(wanted))
+        missing = [k for k in wanted if k not in found]
         if missing:
             raise KeyError(missing[0])
-        return [found[k] for k in keys]
+        return [found[k] for k in wanted]
 
     def set_many(self, items: Mapping[Any, Any] | Iterable[tuple[Any, Any]]) -> None:
         """Store many items (concurrently where the store can). Every key and value
@@ -394,7 +414,7 @@ class PersiDict(MutableMapping[SafeStrTuple, Any]):
         if isinstance(other, Mapping):
             pairs = list(other.items())
         elif hasattr(other, "keys"):
-            pairs = [(k, other[k]) for k in other.keys()]
+            pairs = [(k, other[k]) for k in other.keys()]  # noqa: SIM118 - dict.update protocol
         else:
             pairs = list(other)
         self.set_many(pairs + list(kwargs.items()))

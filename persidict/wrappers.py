@@ -33,19 +33,19 @@ class PersiDictWrapper(PersiDict):
 
     # parameters and identity
 
-    @property  # type: ignore[override]
+    @property
     def file_type(self) -> str:
         return self._inner.file_type
 
-    @property  # type: ignore[override]
+    @property
     def immutable_items(self) -> bool:
         return self._inner.immutable_items
 
-    @property  # type: ignore[override]
+    @property
     def digest_len(self) -> int:
         return self._inner.digest_len
 
-    @property  # type: ignore[override]
+    @property
     def base_class_for_values(self) -> type | None:
         return self._inner.base_class_for_values
 

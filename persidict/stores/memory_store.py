@@ -98,7 +98,8 @@ class MemoryStore(Store):
 
     def _full_names(self, suffix: str) -> list[str]:
         with self._memory.guard:
-            return [n for n in self._memory.items if n.startswith(self._prefix) and n.endswith(suffix)]
+            return [name for name in self._memory.items
+                    if name.startswith(self._prefix) and name.endswith(suffix)]
 
     def names(self, suffix: str = "") -> Iterator[str]:
         cut = len(self._prefix)

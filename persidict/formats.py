@@ -59,7 +59,10 @@ class PickleFormat(Format):
 
 
 class JsonFormat(Format):
-    """``json``: jsonpickle text (numpy arrays included when numpy is installed)."""
+    """``json``: jsonpickle text (numpy arrays included when numpy is installed).
+
+    ``keys=True`` keeps non-str dict keys (``{1: "a"}`` reads back with the int key).
+    """
 
     file_type = "json"
 
@@ -75,11 +78,11 @@ class JsonFormat(Format):
         self._jsonpickle = jsonpickle
 
     def dumps(self, value: Any) -> bytes:
-        return self._jsonpickle.dumps(value, indent=4).encode()
+        return self._jsonpickle.dumps(value, indent=4, keys=True).encode()
 
     def loads(self, data: bytes) -> Any:
         try:
-            return self._jsonpickle.loads(data.decode())
+            return self._jsonpickle.loads(data.decode(), keys=True)
         except Exception as e:
             raise CorruptValueError(f"not valid jsonpickle text: {e!r}") from e
 

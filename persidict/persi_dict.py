@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import heapq
 import random
+from collections import deque
 from collections.abc import (
     Callable,
     ItemsView,
@@ -367,19 +368,19 @@ class PersiDict(MutableMapping[SafeStrTuple, Any]):
         return _ValuesView(self)
 
     def _read_items(self, keys: Iterable[SafeStrTuple]) -> Iterator[tuple[SafeStrTuple, Any]]:
-        """Yield ``(key, value)`` for the keys still present, read concurrently
-        where the store can."""
-        names: dict[str, SafeStrTuple] = {}
-        for name, data in self._store.read_many(self._names_noting(keys, names)):
-            key = names.pop(name)
+        """Yield ``(key, value)`` for the keys still present, in order, read
+        concurrently where the store can."""
+        pending: deque[SafeStrTuple] = deque()
+        for _, data in self._store.read_many(self._names_noting(keys, pending)):
+            key = pending.popleft()
             if data is not None:
                 yield key, self._decode(key, data)
 
-    def _names_noting(self, keys: Iterable[Any], names: dict[str, Any]) -> Iterator[str]:
+    def _names_noting(self, keys: Iterable[Any], pending: deque[SafeStrTuple]) -> Iterator[str]:
         for key in keys:
-            name = self._name_of(key)
-            names[name] = key
-            yield name
+            key = SafeStrTuple(key)
+            pending.append(key)
+            yield self._naming.name(key)
 
     def get_many(self, keys: Iterable[NonEmptySafeStrTuple]) -> list[Any]:
         """Return the values of ``keys`` in order; ``KeyError`` for a missing one."""
@@ -492,8 +493,11 @@ class PersiDict(MutableMapping[SafeStrTuple, Any]):
         found = {}
         for dir_name in self._store.dirs():
             component = self._naming.dir_key(dir_name)
-            if component is not None:
-                found[component] = self._with_store(self._store.substore(dir_name))
+            if component is None:
+                continue
+            subdict = self._with_store(self._store.substore(dir_name))
+            if next(iter(subdict), None) is not None:
+                found[component] = subdict
         return found
 
     def _with_store(self, store: Store) -> PersiDict:

@@ -131,6 +131,11 @@ class PersiDict(MutableMapping[SafeStrTuple, Any]):
     def __reduce__(self) -> tuple[Any, ...]:
         return _reopen, (type(self), self.get_params())
 
+    def __copy__(self) -> PersiDict:
+        twin = object.__new__(type(self))
+        twin.__dict__.update(self.__dict__)
+        return twin
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"

@@ -40,6 +40,9 @@ class Store(ABC):
     def __hash__(self) -> int:
         return hash(self.url)
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.url!r})"
+
     @abstractmethod
     def read(self, name: str) -> bytes:
         """Return the bytes stored under ``name``."""

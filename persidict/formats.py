@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import pickle
 import re
 from abc import ABC, abstractmethod
@@ -82,7 +83,9 @@ class JsonFormat(Format):
 
     def loads(self, data: bytes) -> Any:
         try:
-            return self._jsonpickle.loads(data.decode(), keys=True)
+            # Parse with the stdlib: jsonpickle's own decode falls through to YAML,
+            # which reads an empty or truncated file as a value (None, a str...).
+            return self._jsonpickle.Unpickler(keys=True).restore(json.loads(data))
         except Exception as e:
             raise CorruptValueError(f"not valid jsonpickle text: {e!r}") from e
 

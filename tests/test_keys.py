@@ -1,0 +1,279 @@
+"""The key layer: SafeStrTuple, the safe alphabet, digest suffixes (pure, no I/O)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import pickle
+import string
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from persidict import SAFE_CHARS_SET as ROOT_SAFE_CHARS_SET
+from persidict import SafeStrTuple as RootSafeStrTuple
+from persidict.safe_chars import SAFE_CHARS_SET, get_safe_chars, replace_unsafe_chars
+from persidict.safe_str_tuple import SafeStrTuple
+from persidict.safe_str_tuple_signing import sign_safe_str_tuple, unsign_safe_str_tuple
+
+SAFE = string.ascii_letters + string.digits + "()_-~.="
+components = st.text(alphabet=SAFE, min_size=1, max_size=30).filter(lambda s: s not in (".", ".."))
+keys = st.lists(components, min_size=1, max_size=5).map(tuple)
+
+
+def expected_signed(component: str, digest_len: int) -> str:
+    """DESIGN.md §5, computed here without the package."""
+    if digest_len == 0:
+        return component
+    digest = base64.b32encode(hashlib.md5(component.encode()).digest()).decode().lower()
+    return component + "_" + digest[:digest_len]
+
+
+# --- safe characters
+
+
+def test_safe_chars_are_exactly_the_documented_alphabet() -> None:
+    assert get_safe_chars() == set(SAFE)
+    assert set(SAFE_CHARS_SET) == set(SAFE)
+    assert ROOT_SAFE_CHARS_SET is SAFE_CHARS_SET
+    assert RootSafeStrTuple is SafeStrTuple
+
+
+def test_get_safe_chars_returns_a_copy() -> None:
+    chars = get_safe_chars()
+    chars.add("/")
+    assert "/" not in get_safe_chars()
+
+
+def test_replace_unsafe_chars() -> None:
+    assert replace_unsafe_chars("a b/c:d", "_") == "a_b_c_d"
+    assert replace_unsafe_chars("ok.name-(1)~=", "_") == "ok.name-(1)~="
+    assert replace_unsafe_chars("ü/", "") == ""
+    assert replace_unsafe_chars("a b", "--") == "a--b"
+
+
+@pytest.mark.parametrize("args", [(1, "_"), ("a", None), (b"a", "_")])
+def test_replace_unsafe_chars_rejects_non_str(args: tuple) -> None:
+    with pytest.raises(TypeError):
+        replace_unsafe_chars(*args)
+
+
+@given(st.text(max_size=40))
+def test_replace_unsafe_chars_output_is_always_safe(text: str) -> None:
+    out = replace_unsafe_chars(text, "_")
+    assert len(out) == len(text)
+    assert set(out) <= set(SAFE)
+
+
+# --- SafeStrTuple construction and equality
+
+
+def test_from_str_and_flat_and_nested_sequences() -> None:
+    expected = ("a", "b", "c")
+    assert SafeStrTuple("a") == ("a",)
+    assert SafeStrTuple("a", "b", "c") == expected
+    assert SafeStrTuple(["a", "b", "c"]) == expected
+    assert SafeStrTuple(("a", ["b", ("c",)])) == expected
+    assert SafeStrTuple(["a"], SafeStrTuple("b", "c")) == expected
+    assert SafeStrTuple(x for x in "abc") == expected
+
+
+def test_from_another_safe_str_tuple() -> None:
+    k = SafeStrTuple("a", "b")
+    assert SafeStrTuple(k) == k
+    assert type(SafeStrTuple(k)) is SafeStrTuple
+    assert SafeStrTuple(k, k) == ("a", "b", "a", "b")
+
+
+def test_equal_to_plain_tuple_and_one_part_str() -> None:
+    assert SafeStrTuple("a", "b") == ("a", "b")
+    assert ("a", "b") == SafeStrTuple("a", "b")  # noqa: SIM300
+    assert SafeStrTuple("a") == "a"
+    assert "a" == SafeStrTuple("a")  # noqa: SIM300 - the reflected comparison is the point
+    assert SafeStrTuple("a", "b") != "a"
+    assert SafeStrTuple("a", "b") != "ab"
+    assert SafeStrTuple("a") != "b"
+    assert SafeStrTuple("a", "b") != ("a",)
+    assert SafeStrTuple("a") != ["a"]  # a list is not a tuple
+
+
+def test_hash_matches_plain_tuple() -> None:
+    k = SafeStrTuple("a", "b")
+    assert hash(k) == hash(("a", "b"))
+    assert {k: 1}[("a", "b")] == 1
+    assert len({k, ("a", "b"), SafeStrTuple(["a", "b"])}) == 1
+
+
+def test_strings_is_the_plain_tuple() -> None:
+    k = SafeStrTuple("a", ["b"])
+    assert k.strings == ("a", "b")
+    assert type(k.strings) is tuple
+
+
+def test_repr_round_trips() -> None:
+    k = SafeStrTuple("a", "b.c", "x=1")
+    assert repr(k) == "SafeStrTuple('a', 'b.c', 'x=1')"
+    assert eval(repr(k), {"SafeStrTuple": SafeStrTuple}) == k
+
+
+def test_is_immutable() -> None:
+    k = SafeStrTuple("a", "b")
+    with pytest.raises(TypeError):
+        k[0] = "z"  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        k.extra = 1  # type: ignore[attr-defined]
+
+
+# --- tuple operations
+
+
+def test_add_and_radd_give_safe_str_tuples() -> None:
+    k = SafeStrTuple("a", "b")
+    assert k + "c" == ("a", "b", "c")
+    # concatenation is what is tested here
+    assert k + ("c", "d") == ("a", "b", "c", "d")  # noqa: RUF005
+    assert k + SafeStrTuple("z") == ("a", "b", "z")
+    assert "z" + k == ("z", "a", "b")
+    assert ("y", "z") + k == ("y", "z", "a", "b")  # noqa: RUF005
+    assert ["y"] + k == ("y", "a", "b")  # noqa: RUF005
+    for result in (k + "c", "z" + k, ("y",) + k):  # noqa: RUF005
+        assert type(result) is SafeStrTuple
+
+
+def test_add_validates_the_other_side() -> None:
+    k = SafeStrTuple("a")
+    with pytest.raises(ValueError, match="unsafe"):
+        k + "b/c"
+    with pytest.raises(ValueError, match="not allowed"):
+        ".." + k
+    with pytest.raises(TypeError):
+        k + 5
+
+
+def test_reversed_indexing_slicing_count_len_iteration() -> None:
+    k = SafeStrTuple("a", "b", "c", "a")
+    rev = reversed(k)
+    assert type(rev) is SafeStrTuple
+    assert rev == ("a", "c", "b", "a")
+    assert (k[0], k[-1], k[2]) == ("a", "a", "c")
+    assert k[1:3] == ("b", "c")
+    assert k[::-1] == ("a", "c", "b", "a")
+    with pytest.raises(IndexError):
+        k[4]
+    assert (k.count("a"), k.count("z")) == (2, 0)
+    assert k.index("c") == 2
+    assert "b" in k
+    assert "z" not in k
+    assert len(k) == 4
+    assert list(k) == ["a", "b", "c", "a"]
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_pickles(protocol: int) -> None:
+    k = SafeStrTuple("a", "b")
+    back = pickle.loads(pickle.dumps(k, protocol=protocol))
+    assert back == k
+    assert type(back) is SafeStrTuple
+
+
+@given(keys)
+def test_any_safe_sequence_round_trips(parts: tuple[str, ...]) -> None:
+    k = SafeStrTuple(parts)
+    assert k == parts
+    assert k.strings == parts
+    assert hash(k) == hash(parts)
+    assert SafeStrTuple(*parts) == k
+    assert pickle.loads(pickle.dumps(k)) == k
+
+
+# --- rejected keys
+
+BAD_VALUES = [
+    "", "a/b", "a b", "a\\b", "ü", "a\x00", "a#b", "a:b", "*", ".", "..", "x" * 254,
+    (), [], ("a", ""), ("a", ".."), ("a", "b/c"),
+]
+BAD_TYPES = [None, 1, 1.5, b"abc", bytearray(b"abc"), {"a": 1}, ("a", 1), ["a", None],
+             ("a", b"b"), ("a", {"b": "c"}), object()]
+
+
+@pytest.mark.parametrize("bad", BAD_VALUES, ids=repr)
+def test_bad_content_is_a_value_error(bad: object) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - any message naming the problem
+        SafeStrTuple(bad)
+
+
+@pytest.mark.parametrize("bad", BAD_TYPES, ids=repr)
+def test_bad_type_is_a_type_error(bad: object) -> None:
+    with pytest.raises(TypeError):
+        SafeStrTuple(bad)
+
+
+def test_longest_component_is_accepted() -> None:
+    assert SafeStrTuple("x" * 253) == ("x" * 253,)
+
+
+def test_error_names_the_problem() -> None:
+    with pytest.raises(ValueError, match="unsafe"):
+        SafeStrTuple("a/b")
+    with pytest.raises(ValueError, match=r"'\.\.'"):
+        SafeStrTuple("a", "..")
+    with pytest.raises(TypeError, match="int"):
+        SafeStrTuple("a", 1)
+
+
+def test_dots_inside_a_component_are_fine() -> None:
+    assert SafeStrTuple("...", ".a", "a.", "a..b") == ("...", ".a", "a.", "a..b")
+
+
+# --- digest suffixes
+
+
+@pytest.mark.parametrize("digest_len", [1, 4, 8, 26])
+def test_sign_adds_the_documented_suffix(digest_len: int) -> None:
+    k = SafeStrTuple("alpha", "Case", "odd.name-with_chars(1)~=")
+    signed = sign_safe_str_tuple(k, digest_len)
+    assert type(signed) is SafeStrTuple
+    assert signed == tuple(expected_signed(c, digest_len) for c in k)
+
+
+def test_sign_matches_seed_file_names() -> None:
+    assert sign_safe_str_tuple("alpha", 8) == ("alpha_fqluhi4r",)
+    assert sign_safe_str_tuple(("Case", "case"), 4) == ("Case_bam6", "case_zukm")
+
+
+@given(keys, st.integers(min_value=0, max_value=26))
+def test_sign_unsign_are_inverse_and_idempotent(parts: tuple[str, ...], n: int) -> None:
+    signed = sign_safe_str_tuple(parts, n)
+    assert signed == tuple(expected_signed(c, n) for c in parts)
+    assert sign_safe_str_tuple(signed, n) == signed
+    assert unsign_safe_str_tuple(signed, n) == parts
+    assert unsign_safe_str_tuple(unsign_safe_str_tuple(signed, n), n) == parts
+
+
+def test_zero_digest_is_the_identity() -> None:
+    k = SafeStrTuple("a", "B_c")
+    assert sign_safe_str_tuple(k, 0) == k
+    assert unsign_safe_str_tuple(k, 0) == k
+
+
+def test_unsign_leaves_unsigned_components_alone() -> None:
+    assert unsign_safe_str_tuple(("plain", "a_bcdefghi"), 8) == ("plain", "a_bcdefghi")
+
+
+def test_keys_differing_in_case_get_different_suffixes() -> None:
+    upper, lower = sign_safe_str_tuple("Case", 8)[0], sign_safe_str_tuple("case", 8)[0]
+    assert upper.lower() != lower.lower()
+
+
+@pytest.mark.parametrize("fn", [sign_safe_str_tuple, unsign_safe_str_tuple])
+def test_sign_validates_arguments(fn) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="digest_len"):
+        fn("a", -1)
+    for bad_len in ("4", 4.0, None, True):
+        with pytest.raises(TypeError):
+            fn("a", bad_len)
+    with pytest.raises(ValueError, match="unsafe"):
+        fn("a/b", 4)
+    with pytest.raises(TypeError):
+        fn(b"a", 4)

@@ -328,8 +328,9 @@ class PersiDict(MutableMapping[SafeStrTuple, Any]):
                 if default is _MISSING:
                     raise KeyError(key) from None
                 return default
+            value = self._decode(key, data)  # a corrupt value raises before it is deleted
             if self._store.delete_if(name, info.etag):
-                return self._decode(key, data)
+                return value
 
     def popitem(self) -> tuple[SafeStrTuple, Any]:
         """Remove and return some ``(key, value)``; ``KeyError`` if empty."""

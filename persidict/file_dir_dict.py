@@ -28,9 +28,10 @@ class FileDirDict(PersiDict):
                  base_class_for_values: type | None = None, *, durable: bool = False) -> None:
         if not isinstance(base_dir, (str, os.PathLike)):
             raise TypeError(f"base_dir must be a path, not {type(base_dir).__name__}")
-        super().__init__(FileStore(base_dir, durable=durable), file_type=file_type,
-                         immutable_items=immutable_items, digest_len=digest_len,
-                         base_class_for_values=base_class_for_values)
+        store = FileStore(base_dir, durable=durable, create=False)
+        super().__init__(store, file_type=file_type, immutable_items=immutable_items,
+                         digest_len=digest_len, base_class_for_values=base_class_for_values)
+        os.makedirs(store.root, exist_ok=True)  # only once every argument is checked
 
     def get_params(self) -> dict[str, Any]:
         return {"base_dir": self.base_dir, **self._shared_params(),

@@ -44,17 +44,20 @@ def snapshot(d: PersiDict, root: Path) -> tuple[list[str], list[str]]:
     return files, sorted(d.store.names())
 
 
-@pytest.mark.parametrize("operation", OPERATIONS)
-@pytest.mark.parametrize(("key", "error"), BAD_KEYS, ids=repr)
-def test_bad_keys_are_refused_by_every_operation(
-        make_dict: Callable[..., PersiDict], tmp_path: Path, operation: str, key: Any,
-        error: type[Exception]) -> None:
+def test_bad_keys_are_refused_by_every_operation(make_dict: Callable[..., PersiDict],
+                                                 tmp_path: Path) -> None:
     d = make_dict(file_type="json")
     d["existing", "item"] = "kept"
     before = snapshot(d, tmp_path)
-    with pytest.raises(error):
-        OPERATIONS[operation](d, key)
-    assert snapshot(d, tmp_path) == before
+    for key, error in BAD_KEYS:
+        for name, operation in OPERATIONS.items():
+            try:
+                operation(d, key)
+            except error:
+                pass
+            else:
+                pytest.fail(f"{name} accepted {key!r}")
+        assert snapshot(d, tmp_path) == before, key
     assert dict(d.items()) == {("existing", "item"): "kept"}
 
 

@@ -6,6 +6,7 @@ from .jokers import DELETE_CURRENT, KEEP_CURRENT, DeleteCurrentFlag, Joker, Keep
 from .local_dict import LocalDict
 from .overlapping_multi_dict import OverlappingMultiDict
 from .persi_dict import PersiDict
+from .s3_dict import S3Dict  # boto3 is imported only when an S3Dict is made
 from .safe_chars import SAFE_CHARS_SET, get_safe_chars, replace_unsafe_chars
 from .safe_str_tuple import SafeStrTuple
 from .safe_str_tuple_signing import sign_safe_str_tuple, unsign_safe_str_tuple
@@ -27,6 +28,7 @@ __all__ = [
     "PersiDict",
     "PersiDictError",
     "PersiDictWrapper",
+    "S3Dict",
     "SafeStrTuple",
     "StoreError",
     "WriteOnceDict",

@@ -2,14 +2,67 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from s3_server import MotoServer
 
-from persidict import FileDirDict, LocalDict, PersiDict
+from persidict import FileDirDict, LocalDict, PersiDict, S3Dict
 
-BACKENDS = ["file", "memory"]
+BACKENDS = ["file", "memory", "s3_mock", "s3_http"]
+
+# S3 tests never reach AWS: fake credentials, and the in-process mock answers at an
+# endpoint where nothing listens, so a mock dict sent to another process fails fast.
+os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                  AWS_SESSION_TOKEN="testing", AWS_DEFAULT_REGION="us-east-1",
+                  MOTO_S3_CUSTOM_ENDPOINTS="http://127.0.0.1:9")
+os.environ.pop("AWS_PROFILE", None)
+S3_MOCK_ENDPOINT = "http://127.0.0.1:9"
+_buckets = itertools.count()
+
+
+def new_bucket_name() -> str:
+    """A bucket no other test uses."""
+    return f"persidict-test-{os.getpid()}-{next(_buckets)}"
+
+
+@pytest.fixture(scope="session")
+def s3_mock_session() -> Iterator[None]:
+    """moto's in-process S3, for the whole session (tests use separate buckets)."""
+    from moto import mock_aws
+
+    with mock_aws():
+        yield
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[MotoServer]:
+    """moto's threaded S3 server on 127.0.0.1, with fault injection (tests/s3_server.py)."""
+    server = MotoServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(s3_server: MotoServer) -> str:
+    return s3_server.url
+
+
+@pytest.fixture(scope="session")
+def s3_serial_server() -> Iterator[MotoServer]:
+    """moto's S3 served one request at a time, for multi-process races: moto's
+    threaded server checks If-Match / If-None-Match without a lock."""
+    server = MotoServer(serial=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_serial_endpoint(s3_serial_server: MotoServer) -> str:
+    return s3_serial_server.url
 
 
 @pytest.fixture(params=BACKENDS)
@@ -18,10 +71,19 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def make_dict(backend: str, tmp_path: Any) -> Iterator[Callable[..., PersiDict]]:
+def make_dict(backend: str, tmp_path: Any,
+              request: pytest.FixtureRequest) -> Callable[..., PersiDict]:
     """Build a fresh dict of the current backend; keyword arguments are dict parameters.
 
-    Every call with the same ``place`` opens the same store."""
+    Every call with the same ``place`` opens the same store. S3 dicts of one test
+    share a bucket of their own; "s3_mock" runs without a local cache,
+    "s3_http" with one, so both S3 read paths run the whole suite."""
+    if backend == "s3_mock":
+        request.getfixturevalue("s3_mock_session")
+        endpoint, cache = S3_MOCK_ENDPOINT, None
+    elif backend == "s3_http":
+        endpoint, cache = request.getfixturevalue("s3_endpoint"), tmp_path / "s3-cache"
+    bucket = new_bucket_name()
 
     def make(place: str = "main", **params: Any) -> PersiDict:
         if backend == "file":
@@ -29,10 +91,13 @@ def make_dict(backend: str, tmp_path: Any) -> Iterator[Callable[..., PersiDict]]
         if backend == "memory":
             stores = memory_stores.setdefault(place, LocalDict().store)
             return LocalDict(store=stores, **params)
+        if backend in ("s3_mock", "s3_http"):
+            return S3Dict(bucket, root_prefix=place, base_dir=cache, endpoint_url=endpoint,
+                          **params)
         raise AssertionError(backend)
 
     memory_stores: dict[str, Any] = {}
-    yield make
+    return make
 
 
 @pytest.fixture(params=["pkl", "json"])

@@ -1,0 +1,391 @@
+"""S3Store: names are objects under a bucket prefix, one request per operation."""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+from ..errors import StoreError
+from ._base import ItemInfo, Store
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# User metadata on every object this package writes (x-amz-meta-...). The write
+# id tells a writer whether the current object is its own write after a lost
+# response; prev-write-id is the version a conditional replace superseded.
+WRITE_ID = "persidict-write-id"
+PREV_WRITE_ID = "persidict-prev-write-id"
+_ETAG_SEP = ":"  # store etag = "<S3 ETag>:<write id>"; never part of an S3 ETag
+
+_MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
+_CONDITION_FAILED = frozenset({"412", "PreconditionFailed"})
+_CONFLICT = frozenset({"409", "ConditionalRequestConflict"})
+_NOT_MODIFIED = frozenset({"304", "NotModified"})
+_CONFLICT_ATTEMPTS = 8  # S3 answers 409 to a conditional write racing another one
+
+
+def make_s3_client(region: str | None = None, endpoint_url: str | None = None, *,
+                   max_workers: int = 16, retry_mode: str = "standard",
+                   max_attempts: int = 5) -> Any:
+    """A boto3 S3 client that finds credentials as boto3 does and retries
+    throttling, 5xx and dropped connections with backoff (``retry_mode``,
+    ``max_attempts`` are botocore's)."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"mode": retry_mode, "total_max_attempts": max_attempts},
+                    max_pool_connections=max_workers + 4)
+    global _session
+    with _session_guard:  # a Session is not thread-safe; one per process loads models once
+        if _session is None or _session[0] != os.getpid():
+            _session = (os.getpid(), boto3.session.Session())
+        return _session[1].client("s3", region_name=region, endpoint_url=endpoint_url,
+                                  config=config)
+
+
+_session: tuple[int, Any] | None = None
+_session_guard = threading.Lock()
+
+
+def _code(error: Exception) -> str:
+    response = getattr(error, "response", None) or {}
+    code = response.get("Error", {}).get("Code")
+    if code:
+        return str(code)
+    return str(response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+
+
+def _errors() -> tuple[type[Exception], type[Exception]]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return ClientError, BotoCoreError
+
+
+def _new_write_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _plain_etag(etag: str) -> str:
+    return etag.split(_ETAG_SEP, 1)[0]
+
+
+def _write_id_of(etag: str) -> str | None:
+    parts = etag.split(_ETAG_SEP, 1)
+    return parts[1] if len(parts) == 2 else None
+
+
+class _Pool:
+    """The bounded thread pool that one store and all its substores share."""
+
+    def __init__(self, max_workers: int) -> None:
+        self.max_workers = max_workers
+        self._executor: ThreadPoolExecutor | None = None
+        self._guard = threading.Lock()
+
+    def executor(self) -> ThreadPoolExecutor:
+        with self._guard:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.max_workers,
+                                                    thread_name_prefix="persidict-s3")
+            return self._executor
+
+
+class S3Store(Store):
+    """Names are objects ``prefix + name`` in ``bucket``, reached through a boto3 client.
+
+    Every object carries a unique write id in its metadata, and etags are
+    ``"<S3 ETag>:<write id>"``, so they change on every write. S3 checks
+    ``If-Match`` against its own ETag (the MD5 of the bytes), so ``replace``
+    and ``delete_if`` succeed when the current bytes are those of the version
+    the etag names, even if an identical value was written again meanwhile.
+    ``read_many`` / ``write_many`` run ``max_workers`` requests at a time.
+
+    Raises:
+        StoreError: for any failure but a missing name (``KeyError``) or a
+            failed condition (``False``), naming operation, bucket and key.
+    """
+
+    def __init__(self, client: Any, bucket: str, prefix: str = "", *, max_workers: int = 16,
+                 lock_lease: float = 30.0, _pool: _Pool | None = None) -> None:
+        if not isinstance(bucket, str) or not bucket:
+            raise ValueError(f"bucket must be a non-empty str, not {bucket!r}")
+        if not isinstance(prefix, str) or (prefix and not prefix.endswith("/")):
+            raise ValueError(f"prefix must be '' or end with '/', not {prefix!r}")
+        if not isinstance(max_workers, int) or max_workers < 1:
+            raise ValueError(f"max_workers must be a positive int, not {max_workers!r}")
+        if not isinstance(lock_lease, (int, float)) or lock_lease <= 0:
+            raise ValueError(f"lock_lease must be a positive number, not {lock_lease!r}")
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix
+        self.lock_lease = float(lock_lease)
+        self._pool = _pool or _Pool(max_workers)
+
+    def __repr__(self) -> str:
+        return f"S3Store(bucket={self.bucket!r}, prefix={self.prefix!r})"
+
+    @property
+    def url(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
+    @property
+    def max_workers(self) -> int:
+        return self._pool.max_workers
+
+    # --- requests and errors
+
+    def _error(self, op: str, name: str, error: Exception) -> StoreError:
+        response = getattr(error, "response", None)
+        detail = f"{_code(error)}: {response.get('Error', {}).get('Message', '')}" \
+            if response else f"{type(error).__name__}: {error}"
+        return StoreError(f"S3 {op} of key {self.prefix + name!r} in bucket "
+                          f"{self.bucket!r} failed ({detail.strip()})")
+
+    def _call(self, op: str, name: str, send: Callable[[], T]) -> T:
+        client_error, botocore_error = _errors()
+        try:
+            return send()
+        except client_error as e:
+            if _code(e) in _MISSING:
+                raise KeyError(name) from None
+            raise self._error(op, name, e) from e
+        except botocore_error as e:
+            raise self._error(op, name, e) from e
+
+    def _info(self, name: str, response: dict[str, Any]) -> ItemInfo:
+        etag = response["ETag"].strip('"')
+        write_id = response.get("Metadata", {}).get(WRITE_ID)
+        if write_id:
+            etag += _ETAG_SEP + write_id
+        return ItemInfo(name, response["LastModified"].timestamp(), etag,
+                        int(response.get("ContentLength", 0)))
+
+    # --- reading
+
+    def read(self, name: str) -> bytes:
+        return self.read_with_info(name)[0]
+
+    def read_with_info(self, name: str) -> tuple[bytes, ItemInfo]:
+        def send() -> tuple[bytes, ItemInfo]:
+            response = self.client.get_object(Bucket=self.bucket, Key=self.prefix + name)
+            return response["Body"].read(), self._info(name, response)
+
+        return self._call("GetObject", name, send)
+
+    def read_if_changed(self, name: str, etag: str) -> tuple[bytes, ItemInfo] | None:
+        """Like :meth:`read_with_info`, but ``None`` (and no download) if the bytes
+        are still those of ``etag`` (a conditional GET)."""
+        def send() -> tuple[bytes, ItemInfo] | None:
+            try:
+                response = self.client.get_object(Bucket=self.bucket, Key=self.prefix + name,
+                                                  IfNoneMatch=f'"{_plain_etag(etag)}"')
+            except _errors()[0] as e:
+                if _code(e) in _NOT_MODIFIED:
+                    return None
+                raise
+            return response["Body"].read(), self._info(name, response)
+
+        return self._call("GetObject", name, send)
+
+    def _head(self, name: str) -> dict[str, Any]:
+        return self._call("HeadObject", name, lambda: self.client.head_object(
+            Bucket=self.bucket, Key=self.prefix + name))
+
+    def stat(self, name: str) -> ItemInfo:
+        return self._info(name, self._head(name))
+
+    # --- writing
+
+    def _put(self, name: str, data: bytes, write_id: str,
+             metadata: dict[str, str] | None = None, **conditions: str) -> str:
+        response = self.client.put_object(Bucket=self.bucket, Key=self.prefix + name, Body=data,
+                                          Metadata={WRITE_ID: write_id, **(metadata or {})},
+                                          **conditions)
+        return response["ETag"].strip('"') + _ETAG_SEP + write_id
+
+    def write(self, name: str, data: bytes) -> str:
+        write_id = _new_write_id()
+        return self._call("PutObject", name, lambda: self._put(name, data, write_id))
+
+    def create(self, name: str, data: bytes) -> bool:
+        return self.create_tagged(name, data) is not None
+
+    def create_tagged(self, name: str, data: bytes) -> str | None:
+        """:meth:`create` returning the new etag, or ``None`` if ``name`` exists."""
+        write_id = _new_write_id()
+        return self._conditional("PutObject If-None-Match", name, write_id,
+                                 lambda: self._put(name, data, write_id, IfNoneMatch="*"))
+
+    def replace(self, name: str, data: bytes, etag: str) -> bool:
+        return self.replace_tagged(name, data, etag) is not None
+
+    def replace_tagged(self, name: str, data: bytes, etag: str) -> str | None:
+        """:meth:`replace` returning the new etag, or ``None`` if the condition failed."""
+        write_id = _new_write_id()
+        metadata = {PREV_WRITE_ID: _write_id_of(etag) or ""}
+        return self._conditional(
+            "PutObject If-Match", name, write_id,
+            lambda: self._put(name, data, write_id, IfMatch=f'"{_plain_etag(etag)}"',
+                              metadata=metadata))
+
+    def _conditional(self, op: str, name: str, write_id: str,
+                     send: Callable[[], str]) -> str | None:
+        """Run a conditional write; on a failed condition or a lost connection, ask
+        S3 whether the current object is this very write (its response was lost
+        and botocore's retry then met the write itself)."""
+        client_error, botocore_error = _errors()
+        for attempt in range(_CONFLICT_ATTEMPTS):
+            try:
+                return send()
+            except client_error as e:
+                code = _code(e)
+                if code in _CONFLICT and attempt + 1 < _CONFLICT_ATTEMPTS:
+                    time.sleep(random.uniform(0.01, 0.05) * 2 ** attempt)
+                    continue
+                if code in _CONDITION_FAILED or code in _MISSING:
+                    return self._own_etag(name, write_id)
+                raise self._error(op, name, e) from e
+            except botocore_error as e:
+                try:
+                    own = self._own_etag(name, write_id)
+                except StoreError:
+                    own = None
+                if own is not None:
+                    return own
+                raise self._error(op, name, e) from e
+        raise AssertionError("unreachable")
+
+    def _own_etag(self, name: str, write_id: str) -> str | None:
+        try:
+            response = self._head(name)
+        except KeyError:
+            return None
+        metadata = response.get("Metadata", {})
+        if metadata.get(WRITE_ID) == write_id:
+            return self._info(name, response).etag
+        if metadata.get(PREV_WRITE_ID) == write_id:  # ours, already superseded
+            return response["ETag"].strip('"') + _ETAG_SEP + write_id
+        return None
+
+    def delete(self, name: str) -> None:
+        # DeleteObject answers 204 whether or not the object existed, so the
+        # KeyError of the contract needs a HEAD first.
+        self._head(name)
+        self._call("DeleteObject", name, lambda: self.client.delete_object(
+            Bucket=self.bucket, Key=self.prefix + name))
+
+    def delete_if(self, name: str, etag: str) -> bool:
+        client_error, _ = _errors()
+
+        def send() -> bool:
+            try:
+                self.client.delete_object(Bucket=self.bucket, Key=self.prefix + name,
+                                          IfMatch=f'"{_plain_etag(etag)}"')
+            except client_error as e:
+                if _code(e) in _CONDITION_FAILED:
+                    return False
+                raise
+            return True
+
+        try:
+            return self._call("DeleteObject If-Match", name, send)
+        except KeyError:
+            return False
+
+    # --- listing
+
+    def _pages(self, op: str, **params: Any) -> Iterator[dict[str, Any]]:
+        client_error, botocore_error = _errors()
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.prefix, **params)
+        try:
+            yield from pages
+        except (client_error, botocore_error) as e:
+            raise self._error(op, "", e) from e
+
+    def infos(self, suffix: str = "") -> Iterator[ItemInfo]:
+        cut = len(self.prefix)
+        for page in self._pages("ListObjectsV2"):
+            for obj in page.get("Contents", ()):
+                name = obj["Key"][cut:]
+                if "#" not in name and name.endswith(suffix):
+                    # Whole seconds, as HEAD and GET report them (HTTP dates).
+                    yield ItemInfo(name, float(int(obj["LastModified"].timestamp())),
+                                   obj["ETag"].strip('"'), int(obj["Size"]))
+
+    def names(self, suffix: str = "") -> Iterator[str]:
+        return (info.name for info in self.infos(suffix))
+
+    def dirs(self) -> Iterator[str]:
+        cut = len(self.prefix)
+        for page in self._pages("ListObjectsV2 Delimiter", Delimiter="/"):
+            for common in page.get("CommonPrefixes", ()):
+                dir_name = common["Prefix"][cut:-1]
+                if dir_name and "#" not in dir_name:
+                    yield dir_name
+
+    def substore(self, dir_name: str) -> S3Store:
+        return S3Store(self.client, self.bucket, self.prefix + dir_name + "/",
+                       lock_lease=self.lock_lease, _pool=self._pool)
+
+    # --- many at once
+
+    def map_ordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
+        """Yield ``(item, fn(item))`` in input order, running ``fn`` on the store's
+        bounded pool with a bounded look-ahead."""
+        executor = self._pool.executor()
+        window: deque[tuple[T, Future[R]]] = deque()
+        limit = 2 * self.max_workers
+        try:
+            for item in items:
+                window.append((item, executor.submit(fn, item)))
+                if len(window) >= limit:
+                    first, future = window.popleft()
+                    yield first, future.result()
+            while window:
+                first, future = window.popleft()
+                yield first, future.result()
+        finally:
+            for _, future in window:
+                future.cancel()
+
+    def _read_or_none(self, name: str) -> bytes | None:
+        try:
+            return self.read(name)
+        except KeyError:
+            return None
+
+    def read_many(self, names: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
+        return self.map_ordered(self._read_or_none, names)
+
+    def write_many(self, items: Iterable[tuple[str, bytes]]) -> None:
+        latest = dict(items)  # concurrent writes of one name must still end with the last
+        for _ in self.map_ordered(lambda item: self.write(*item), latest.items()):
+            pass
+
+    # --- locks
+
+    def lock(self, name: str, timeout: float | None = None, *,
+             lease: float | None = None) -> AbstractContextManager[None]:
+        """A lease object ``name + "#lock"``; see :class:`S3Lease`. ``lease`` (default
+        ``lock_lease``) is how long a holder that stopped renewing keeps it."""
+        from ._s3_lease import S3Lease
+
+        return S3Lease(self, name + "#lock", timeout, lease or self.lock_lease)
+
+    def server_age(self, response: dict[str, Any]) -> float:
+        """Seconds since the object in a GET/HEAD ``response`` was written, by the
+        server's clock when it has one (no skew between machines)."""
+        date = response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+        now = parsedate_to_datetime(date).timestamp() if date else time.time()
+        return now - response["LastModified"].timestamp()

@@ -1,0 +1,152 @@
+"""A moto S3 endpoint on 127.0.0.1 in a child process, with injectable latency and faults.
+
+Run as a script it serves until killed and prints its port on the first line:
+``python tests/s3_server.py [--serial]``. ``--serial`` handles one request at a
+time (werkzeug's non-threaded server), as S3 orders conditional writes; moto's
+threaded server checks conditions without a lock, so racing processes can see
+two winners there for moto's reasons.
+
+A small WSGI layer in front of moto answers ``/__persidict_test__/...``:
+``POST .../faults`` with a JSON body ``{"latency": seconds, "faults": [...],
+"method": "PUT"}`` where each fault (applied to the next matching request, in
+order) is ``"503"`` (answer 503 SlowDown), ``"drop"`` (close the connection
+before moto sees the request) or ``"lost"`` (moto applies the request, then the
+connection is closed before the response); ``GET .../count`` returns the
+number of S3 requests served so far.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterable
+from typing import Any
+
+CONTROL = "/__persidict_test__/"
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+
+
+class FaultInjector:
+    """WSGI middleware: latency, scripted faults and a request counter in front of ``app``."""
+
+    def __init__(self, app: Callable[[Environ, StartResponse], Iterable[bytes]]) -> None:
+        self.app = app
+        self.latency = 0.0
+        self.faults: list[str] = []
+        self.method: str | None = None
+        self.served = 0
+        self.guard = threading.Lock()
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(CONTROL):
+            return self._control(path[len(CONTROL):], environ, start_response)
+        with self.guard:
+            self.served += 1
+            fault = None
+            if self.faults and self.method in (None, environ["REQUEST_METHOD"]):
+                fault = self.faults.pop(0)
+        if self.latency:
+            time.sleep(self.latency)
+        if fault == "503":
+            _drain(environ)
+            start_response("503 Slow Down", [("Content-Type", "application/xml")])
+            return [b"<Error><Code>SlowDown</Code><Message>injected</Message></Error>"]
+        if fault == "drop":
+            _drain(environ)
+            _hang_up(environ, start_response)
+            return [b""]
+        if fault == "lost":
+            body = b"".join(self.app(environ, lambda *a, **k: None))  # applied, then lost
+            del body
+            _hang_up(environ, start_response)
+            return [b""]
+        return self.app(environ, start_response)
+
+    def _control(self, what: str, environ: Environ,
+                 start_response: StartResponse) -> Iterable[bytes]:
+        if what == "faults":
+            size = int(environ.get("CONTENT_LENGTH") or 0)
+            spec = json.loads(environ["wsgi.input"].read(size) or b"{}")
+            with self.guard:
+                self.latency = float(spec.get("latency", 0.0))
+                self.faults = list(spec.get("faults", []))
+                self.method = spec.get("method")
+            answer = b"{}"
+        elif what == "count":
+            answer = json.dumps({"served": self.served}).encode()
+        else:
+            start_response("404 Not Found", [])
+            return [b""]
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [answer]
+
+
+def _drain(environ: Environ) -> None:
+    size = int(environ.get("CONTENT_LENGTH") or 0)
+    if size:
+        environ["wsgi.input"].read(size)
+
+
+def _hang_up(environ: Environ, start_response: StartResponse) -> None:
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    start_response("500 Hung Up", [])  # werkzeug's write then meets the closed socket
+
+
+def serve(serial: bool) -> None:
+    """Serve moto's S3 behind a FaultInjector on a free port; print the port."""
+    from moto.server import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import make_server
+
+    app = FaultInjector(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", 0, app, threaded=not serial)
+    print(server.server_port, flush=True)
+    server.serve_forever()
+
+
+class MotoServer:
+    """A child process serving S3 on 127.0.0.1; ``url`` is its endpoint."""
+
+    def __init__(self, *, serial: bool = False) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), *(["--serial"] if serial else [])],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line.strip():
+            self.stop()
+            raise RuntimeError("the moto server did not start")
+        self.url = f"http://127.0.0.1:{int(line)}"
+
+    def set_faults(self, *faults: str, latency: float = 0.0, method: str | None = None) -> None:
+        """Apply ``faults`` to the next matching requests and ``latency`` to every one."""
+        body = json.dumps({"faults": list(faults), "latency": latency, "method": method})
+        request = urllib.request.Request(self.url + CONTROL + "faults", data=body.encode(),
+                                         method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+
+    def served(self) -> int:
+        """How many S3 requests the endpoint has answered (or failed on purpose)."""
+        with urllib.request.urlopen(self.url + CONTROL + "count", timeout=10) as response:
+            return int(json.loads(response.read())["served"])
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
+if __name__ == "__main__":
+    serve(serial="--serial" in sys.argv)

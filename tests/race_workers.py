@@ -1,0 +1,216 @@
+"""Worker functions for the multi-process race tests (importable by spawned processes).
+
+Each worker takes its index first, does its share of the race and returns what
+it saw; ``entry`` runs one in a child process and reports the outcome on a queue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from persidict import PersiDict
+
+
+def entry(fn: Callable[..., Any], idx: int, barrier: Any, results: Any, args: tuple) -> None:
+    """Wait for every worker to be ready, run ``fn(idx, *args)``, report on ``results``."""
+    try:
+        barrier.wait(120)
+        results.put((idx, "ok", fn(idx, *args)))
+    except BaseException:
+        results.put((idx, "error", traceback.format_exc()))
+
+
+# --- counters
+
+
+def incr_many(idx: int, d: PersiDict, key: str, n: int) -> list[int]:
+    """``n`` increments; return the value each one produced."""
+    return [d.incr(key) for _ in range(n)]
+
+
+def cas_incr_many(idx: int, d: PersiDict, key: str, n: int) -> list[int]:
+    """``n`` increments by a hand-written get_with_etag + compare_and_set loop."""
+    produced = []
+    for _ in range(n):
+        while True:
+            try:
+                value, etag = d.get_with_etag(key)
+            except KeyError:
+                if d.compare_and_set(key, 1, None):
+                    produced.append(1)
+                    break
+                continue
+            if d.compare_and_set(key, value + 1, etag):
+                produced.append(value + 1)
+                break
+    return produced
+
+
+# --- write-once races
+
+
+def add_race(idx: int, d: PersiDict, once: PersiDict, keys: list[str],
+             seed: int) -> dict[str, Any]:
+    """Race for every key with ``add`` or a write-once ``once[k] = v``, at random.
+
+    Returns the keys won (with the value written) and, for each key lost, how
+    the loss showed and the value read right after it.
+    """
+    rng = random.Random(seed)
+    order = list(keys)
+    rng.shuffle(order)
+    won, lost = {}, {}
+    for key in order:
+        value = f"{idx}:{key}:{rng.random()}"
+        if rng.random() < 0.5:
+            ok, how = d.add(key, value), "add"
+        else:
+            try:
+                once[key] = value
+                ok, how = True, "write-once"
+            except KeyError:
+                ok, how = False, "write-once"
+        if ok:
+            won[key] = value
+        else:
+            lost[key] = (how, d[key])
+    return {"won": won, "lost": lost}
+
+
+# --- locks
+
+
+def locked_increments(idx: int, d: PersiDict, key: str, n: int) -> int:
+    """``n`` critical sections, each an unprotected read + write of a plain counter."""
+    for _ in range(n):
+        with d.lock(key, timeout=120):
+            d["counter"] = d.get("counter", 0) + 1
+    return n
+
+
+def hold_lock(idx: int, d: PersiDict, key: str, held: Any) -> None:
+    """Take the lock, say so, and keep it until killed."""
+    with d.lock(key, timeout=60):
+        d["holder"] = idx
+        held.set()
+        time.sleep(3600)
+
+
+def wait_for_lock(idx: int, d: PersiDict, key: str, timeout: float) -> float:
+    """Take the lock once (a critical section on a plain counter); return when it was taken."""
+    with d.lock(key, timeout=timeout):
+        taken = time.time()
+        d["counter"] = d.get("counter", 0) + 1
+    return taken
+
+
+# --- whole values under concurrent reads and writes
+
+
+def make_value(writer: int, seq: int) -> dict[str, Any]:
+    """The value writer ``writer`` stores as its ``seq``-th write: a payload of
+    varying size (up to 64 KiB) that is a function of both, and its digest."""
+    rng = random.Random(writer * 1_000_003 + seq)
+    payload = rng.randbytes(rng.choice([10, 1000, 20_000, 65_536]))
+    return {"writer": writer, "seq": seq, "payload": payload,
+            "sha": hashlib.sha256(payload).hexdigest()}
+
+
+def check_value(key: str, value: Any, keys: list[str]) -> str | None:
+    """Why ``value`` read under ``key`` is not one some writer wrote there, or None."""
+    try:
+        expected = make_value(value["writer"], value["seq"])
+    except (TypeError, KeyError) as e:
+        return f"{key}: not a written value ({e!r}): {str(value)[:80]}"
+    if value != expected:
+        return f"{key}: torn or foreign value from writer {value['writer']} seq {value['seq']}"
+    if keys[value["seq"] % len(keys)] != key:
+        return f"{key}: holds writer {value['writer']} seq {value['seq']}, written elsewhere"
+    return None
+
+
+def mix_reads_and_writes(idx: int, d: PersiDict, keys: list[str], n: int,
+                         write_share: float) -> dict[str, Any]:
+    """``n`` random operations: plain writes, transforms, deletes, and reads of
+    every kind; each value read is checked whole."""
+    rng = random.Random(idx)
+    problems: list[str] = []
+    reads = writes = 0
+    for seq in range(n):
+        key = keys[seq % len(keys)]
+        if rng.random() < write_share:
+            writes += 1
+            kind = rng.random()
+            if kind < 0.6:
+                d[key] = make_value(idx, seq)
+            elif kind < 0.95:
+                d.transform(key, lambda old, s=seq: make_value(idx, s), default=None)
+            else:
+                d.delete_if_exists(key)
+            continue
+        reads += 1
+        kind = rng.random()
+        if kind < 0.5:
+            found = [(key, d.get(key))]
+        elif kind < 0.9:
+            try:
+                found = [(key, d.get_with_etag(key)[0])]
+            except KeyError:
+                found = []
+        else:
+            found = [(k.strings[0], v) for k, v in d.items()]
+        for k, value in found:
+            if value is not None:
+                problem = check_value(k, value, keys)
+                if problem:
+                    problems.append(problem)
+    return {"problems": problems, "reads": reads, "writes": writes}
+
+
+# --- plain writes against compare-and-set
+
+
+def plain_writer(idx: int, d: PersiDict, key: str, n: int, stop: Any) -> list[str]:
+    """Start ``n`` new lineages with plain writes; after each, read back.
+
+    While compare-and-set writers extend a lineage, the value read back must
+    belong to the lineage just started: otherwise a compare-and-set that had
+    read an older version overwrote this plain write. Returns the violations.
+    """
+    violations = []
+    try:
+        for i in range(n):
+            root = f"P{i}"
+            d[key] = {"root": root, "depth": 0}
+            seen = d[key]
+            if seen["root"] != root:
+                violations.append(f"wrote {root}, then read {seen}")
+    finally:
+        stop.set()
+    return violations
+
+
+def cas_extender(idx: int, d: PersiDict, key: str, stop: Any) -> int:
+    """Extend the current lineage by compare-and-set until told to stop; return
+    how many extensions succeeded."""
+    done = 0
+    while not stop.is_set():
+        try:
+            value, etag = d.get_with_etag(key)
+        except KeyError:
+            continue
+        if d.compare_and_set(key, {"root": value["root"], "depth": value["depth"] + 1}, etag):
+            done += 1
+    return done
+
+
+def lineage_role(idx: int, role: str, d: PersiDict, n: int, stop: Any) -> Any:
+    """Run :func:`plain_writer` (role ``"plain"``) or :func:`cas_extender` on key ``"k"``."""
+    if role == "plain":
+        return plain_writer(idx, d, "k", n, stop)
+    return cas_extender(idx, d, "k", stop)

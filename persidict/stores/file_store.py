@@ -26,7 +26,9 @@ _MAX_FILE_NAME = 255
 def _etag(st: os.stat_result) -> str:
     # Every write is a new inode stamped with a nanosecond clock reading, so
     # (inode, mtime_ns) differs between any two versions, even within one
-    # file-system timestamp tick.
+    # kernel timestamp tick. Known limit: a file system that keeps only whole
+    # seconds (Lustre, HFS+, FAT) drops the stamp, and an inode freed and
+    # reused within that second can repeat an older version's etag.
     return f"{st.st_ino:x}-{st.st_mtime_ns:x}"
 
 

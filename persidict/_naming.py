@@ -8,20 +8,30 @@ from functools import lru_cache
 from .safe_str_tuple import SafeStrTuple
 from .safe_str_tuple_signing import sign_component, unsign_component
 
-_SAFE_NAME = re.compile(r"(?:[A-Za-z0-9()_\-~.=]+/)*[A-Za-z0-9()_\-~.=]+")
+_SAFE = r"[A-Za-z0-9()_\-~.=]"
+_SAFE_NAME = re.compile(f"(?:{_SAFE}+/)*{_SAFE}+")
+_MAX_CACHED = 1 << 16
+_CACHEABLE = frozenset({str, tuple, SafeStrTuple})
+_new_key = tuple.__new__  # builds a SafeStrTuple from parts already checked
 
 
 class Naming:
     """Names are ``c1/c2/.../cn.<file_type>``, each part carrying a digest suffix
     when ``digest_len > 0``."""
 
-    __slots__ = ("_dir_key", "digest_len", "name", "suffix")
+    __slots__ = ("_dir_key", "_folder_key", "_keys", "_leaf", "_names", "digest_len", "suffix")
 
     def __init__(self, file_type: str, digest_len: int) -> None:
         self.suffix = "." + file_type
         self.digest_len = digest_len
-        self.name = lru_cache(maxsize=1 << 16)(self._name)
+        # Both directions are pure functions of their input, so plain dicts
+        # (emptied when full) cache them; a hit costs one dict lookup.
+        self._names: dict[object, str] = {}  # key as the user gives it -> name
+        self._keys: dict[str, SafeStrTuple] = {}  # listed name -> key
         self._dir_key = lru_cache(maxsize=1 << 12)(self._unsign_dir)
+        self._folder_key = lru_cache(maxsize=1 << 12)(self._safe_folder_key)
+        digest = f"_{_SAFE}{{{digest_len}}}" if digest_len else ""
+        self._leaf = re.compile(f"({_SAFE}+){digest}{re.escape(self.suffix)}")
 
     def _name(self, key: SafeStrTuple) -> str:
         return self.dir_name(key) + self.suffix
@@ -31,28 +41,60 @@ class Naming:
         n = self.digest_len
         return "/".join([sign_component(c, n) for c in key] if n else key)
 
+    def name(self, key: object) -> str:
+        """The name of ``key`` as the user gives it (a str, tuple or SafeStrTuple).
+
+        A str or tuple seen before is looked up as given, without building and
+        validating a SafeStrTuple again: being equal to a key that passed
+        validation, it has that key's name.
+
+        Raises:
+            TypeError, ValueError: for a bad key (see :class:`SafeStrTuple`).
+        """
+        cacheable = type(key) in _CACHEABLE
+        if cacheable:
+            try:
+                name = self._names.get(key)
+            except TypeError:  # a tuple holding a list
+                cacheable = False
+            else:
+                if name is not None:
+                    return name
+        name = self._name(key if type(key) is SafeStrTuple else SafeStrTuple(key))
+        if cacheable:
+            if len(self._names) >= _MAX_CACHED:
+                self._names.clear()
+            self._names[key] = name
+        return name
+
     def key(self, name: str) -> SafeStrTuple | None:
         """The key a listed name stands for; ``None`` for a name that is not one."""
-        if not _SAFE_NAME.fullmatch(name):
+        key = self._keys.get(name)
+        if key is None:
+            key = self._parse(name)
+            if key is not None:
+                if len(self._keys) >= _MAX_CACHED:
+                    self._keys.clear()
+                self._keys[name] = key
+        return key
+
+    def _parse(self, name: str) -> SafeStrTuple | None:
+        folder, slash, leaf = name.rpartition("/")
+        found = self._leaf.fullmatch(leaf)
+        if found is None:
             return None
-        folder, _, leaf = name.rpartition("/")
-        leaf = leaf[: -len(self.suffix)]
-        n = self.digest_len
-        if n:
-            if len(leaf) <= n + 1 or leaf[-n - 1] != "_":
-                return None
-            leaf = leaf[: -n - 1]
-        if not leaf:
-            return None
-        if not folder:
-            return SafeStrTuple._trusted((leaf,))
-        dirs = self._dir_key(folder)
-        return None if dirs is None else SafeStrTuple._trusted((*dirs, leaf))
+        if not slash:
+            return _new_key(SafeStrTuple, (found[1],))
+        dirs = self._folder_key(folder)
+        return None if dirs is None else _new_key(SafeStrTuple, (*dirs, found[1]))
 
     def dir_key(self, dir_name: str) -> str | None:
         """The key component a listed folder stands for; ``None`` if foreign."""
         found = self._dir_key(dir_name)
         return found[0] if found else None
+
+    def _safe_folder_key(self, folder: str) -> tuple[str, ...] | None:
+        return self._unsign_dir(folder) if _SAFE_NAME.fullmatch(folder) else None
 
     def _unsign_dir(self, folder: str) -> tuple[str, ...] | None:
         parts = folder.split("/")

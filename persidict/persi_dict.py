@@ -158,8 +158,6 @@ class PersiDict(MutableMapping[SafeStrTuple, Any]):
     # --- single items
 
     def _name_of(self, key: NonEmptySafeStrTuple) -> str:
-        if type(key) is not SafeStrTuple:
-            key = SafeStrTuple(key)
         return self._naming.name(key)
 
     def _encode(self, value: Any) -> bytes:

@@ -64,8 +64,18 @@ class SafeStrTuple(tuple):
     __slots__ = ()
 
     def __new__(cls, *args: Any) -> SafeStrTuple:
-        if len(args) == 1 and type(args[0]) is cls:
-            return args[0]
+        if len(args) == 1:
+            arg = args[0]
+            kind = type(arg)
+            if kind is cls:
+                return arg
+            # the usual keys, a str or a flat tuple of str, skip the general walk
+            if kind is str:
+                return tuple.__new__(cls, (_check_component(arg),))
+            if kind is tuple and arg and all(type(s) is str for s in arg):
+                for s in arg:
+                    _check_component(s)
+                return tuple.__new__(cls, arg)
         strings: list[str] = []
         _flatten(args, strings)
         if not strings:

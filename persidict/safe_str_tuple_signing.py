@@ -20,7 +20,9 @@ def _check_digest_len(digest_len: int) -> int:
 @lru_cache(maxsize=1 << 16)
 def _suffix(component: str, digest_len: int) -> str:
     digest = hashlib.md5(component.encode()).digest()
-    return "_" + base64.b32encode(digest).decode().lower()[:digest_len]
+    # base32 turns each 5 bytes into 8 characters: encode only the groups used
+    used = digest[: 5 * -(-digest_len // 8)]
+    return "_" + base64.b32encode(used).decode().lower()[:digest_len]
 
 
 @lru_cache(maxsize=1 << 16)
@@ -33,7 +35,8 @@ def sign_component(component: str, digest_len: int) -> str:
 
 def _is_signed(component: str, digest_len: int) -> bool:
     cut = len(component) - digest_len - 1
-    return cut > 0 and component[cut:] == _suffix(component[:cut], digest_len)
+    return cut > 0 and component[cut] == "_" \
+        and component[cut:] == _suffix(component[:cut], digest_len)
 
 
 def unsign_component(component: str, digest_len: int) -> str:

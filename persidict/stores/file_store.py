@@ -21,6 +21,7 @@ _USER_LOCK_SUFFIX = "#lock"
 _TEMP_PREFIX = "#"
 _TEMP_SUFFIX = ".tmp"
 _MAX_FILE_NAME = 255
+_S_IFDIR = stat_module.S_IFDIR
 
 
 def _etag(st: os.stat_result) -> str:
@@ -89,15 +90,25 @@ class FileStore(Store):
     # reading
 
     def read(self, name: str) -> bytes:
-        return self.read_with_info(name)[0]
-
-    def read_with_info(self, name: str) -> tuple[bytes, ItemInfo]:
+        fd = self._open_for_read(name)
         try:
-            fd = os.open(self._path(name), os.O_RDONLY)
+            st = os.fstat(fd)
+            if st.st_mode & _S_IFDIR:
+                raise KeyError(name)
+            return _read_all(fd, st.st_size)
+        finally:
+            os.close(fd)
+
+    def _open_for_read(self, name: str) -> int:
+        try:
+            return os.open(self._path(name), os.O_RDONLY)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise KeyError(name) from None
         except OSError as e:
             raise self._too_long(e, name) from e
+
+    def read_with_info(self, name: str) -> tuple[bytes, ItemInfo]:
+        fd = self._open_for_read(name)
         try:
             st = os.fstat(fd)
             if stat_module.S_ISDIR(st.st_mode):
@@ -116,6 +127,14 @@ class FileStore(Store):
         if stat_module.S_ISDIR(st.st_mode):
             raise KeyError(name)
         return _info(name, st)
+
+    def exists(self, name: str) -> bool:
+        try:
+            return not os.stat(self._path(name)).st_mode & _S_IFDIR
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        except OSError as e:
+            raise self._too_long(e, name) from e
 
     # writing
 
@@ -232,32 +251,35 @@ class FileStore(Store):
     # listing
 
     def names(self, suffix: str = "") -> Iterator[str]:
-        yield from self._walk(self.root, "", suffix)
-
-    def _walk(self, folder: str, prefix: str, suffix: str) -> Iterator[str]:
-        subfolders = []
-        try:
-            entries = os.scandir(folder)
-        except FileNotFoundError:
-            return
-        with entries:
-            for entry in entries:
-                name = entry.name
-                if "#" in name:
-                    self._clean_if_abandoned(entry)
-                elif entry.is_dir():
-                    subfolders.append(name)
-                elif name.endswith(suffix):
-                    yield prefix + name
-        for sub in subfolders:
-            yield from self._walk(folder + "/" + sub, prefix + sub + "/", suffix)
+        # One generator walking with a stack (depth first, as a recursive walk
+        # would): each name passes through one generator frame, not one per level.
+        stack = [(self.root, "")]
+        while stack:
+            folder, prefix = stack.pop()
+            subfolders = []
+            try:
+                entries = os.scandir(folder)
+            except FileNotFoundError:
+                continue
+            with entries:
+                for entry in entries:
+                    name = entry.name
+                    if "#" in name:
+                        self._clean_if_abandoned(entry)
+                    elif entry.is_dir():
+                        subfolders.append((entry.path, prefix + name + "/"))
+                    elif name.endswith(suffix):
+                        yield prefix + name
+            stack += reversed(subfolders)  # closed before descending: few open folders
 
     def infos(self, suffix: str = "") -> Iterator[ItemInfo]:
+        root = self.root + "/"
         for name in self.names(suffix):
             try:
-                yield _info(name, os.stat(self._path(name)))
+                st = os.stat(root + name)
             except FileNotFoundError:  # deleted since it was listed
                 continue
+            yield _info(name, st)
 
     def count(self, suffix: str = "") -> int:
         return self._count(self.root, suffix)

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import race_workers as rw
 
-from persidict import FileDirDict, PersiDict
+from persidict import FileDirDict, PersiDict, S3Dict, StoreError
 
 pytestmark = pytest.mark.slow
 
@@ -31,43 +31,21 @@ PROCESSES = 8
 SCALE = {  # per backend: iterations per process
     "file": {"incr": 500, "cas": 500, "keys": 200, "sections": 200, "ops": 2000,
              "lineages": 1000},
-    "s3": {"incr": 20, "cas": 20, "keys": 30, "sections": 5, "ops": 60, "lineages": 25},
+    "s3": {"incr": 10, "cas": 10, "keys": 30, "sections": 5, "ops": 60, "lineages": 25},
 }
 S3_LEASE = 2.0  # seconds; short so that a dead holder's lease expires quickly
 
 Factory = Callable[..., PersiDict]
 
 
-@pytest.fixture(scope="module")
-def s3_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """The shared serial moto endpoint if conftest has one, else one of our own."""
-    try:
-        endpoint = request.getfixturevalue("s3_serial_endpoint")
-    except pytest.FixtureLookupError:
-        from s3_server import MotoServer
-
-        server = MotoServer(serial=True)
-        try:
-            yield server.url
-        finally:
-            server.stop()
-        return
-    yield getattr(endpoint, "url", endpoint)
-
-
 @pytest.fixture(params=["file", "s3"])
-def shared(request: pytest.FixtureRequest, tmp_path: Any,
-           monkeypatch: pytest.MonkeyPatch) -> tuple[str, Factory]:
+def shared(request: pytest.FixtureRequest, tmp_path: Any) -> tuple[str, Factory]:
     """``(backend, make)``: ``make(place, **params)`` opens a dict that worker
-    processes can reopen (it pickles as its parameters)."""
+    processes can reopen (it pickles as its parameters). S3 dicts share a local
+    cache folder, as processes on one machine would."""
     if request.param == "file":
         return "file", lambda place="main", **params: FileDirDict(tmp_path / place, **params)
-    for name, value in (("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test"),
-                        ("AWS_DEFAULT_REGION", "us-east-1")):
-        monkeypatch.setenv(name, os.environ.get(name, value))
-    from persidict.s3_dict import S3Dict
-
-    url = request.getfixturevalue("s3_url")
+    url = request.getfixturevalue("s3_serial_endpoint")
     bucket = f"races-{uuid.uuid4().hex[:12]}"
 
     def make(place: str = "main", **params: Any) -> PersiDict:
@@ -233,3 +211,76 @@ def test_plain_writes_are_never_lost_to_compare_and_set(shared: tuple[str, Facto
     assert violations == []
     assert sum(extensions) > 0, "no compare-and-set ever succeeded: the race did not happen"
 
+
+
+# --- S3: a response lost after S3 applied the request
+
+
+@pytest.fixture
+def lossy(s3_serial_server: Any) -> Iterator[tuple[Any, PersiDict]]:
+    """``(server, dict)``: ``server.set_faults("lost", ...)`` makes the endpoint apply
+    the next requests and then hang up instead of answering (tests/s3_server.py)."""
+    d = S3Dict(f"lost-{uuid.uuid4().hex[:12]}", base_dir=None,
+               endpoint_url=s3_serial_server.url)
+    try:
+        yield s3_serial_server, d
+    finally:
+        s3_serial_server.set_faults()
+
+
+def test_lost_response_add_reports_truth(lossy: tuple[Any, PersiDict]) -> None:
+    """A winner whose answer was lost (its retry then meets its own object)
+    still learns it won; a loser still learns it lost."""
+    server, d = lossy
+    server.set_faults("lost", method="PUT")
+    assert d.add("k", "mine") is True
+    assert d["k"] == "mine"
+    server.set_faults("lost", method="PUT")
+    assert d.add("k", "late") is False
+    assert d["k"] == "mine"
+
+
+def test_lost_response_on_every_attempt(lossy: tuple[Any, PersiDict]) -> None:
+    """No answer at all on any of botocore's attempts: the winner still finds its
+    own write (by write id); a loser cannot know and raises, naming the request."""
+    server, d = lossy
+    server.set_faults(*["lost"] * 6, method="PUT")  # botocore makes 5 attempts
+    assert d.add("k", "mine") is True
+    assert d["k"] == "mine"
+    server.set_faults(*["lost"] * 6, method="PUT")
+    with pytest.raises(StoreError, match=r"PutObject If-None-Match of key 'k\.pkl'"):
+        d.add("k", "late")
+    assert d["k"] == "mine"
+
+
+def test_lost_response_compare_and_set_reports_truth(lossy: tuple[Any, PersiDict]) -> None:
+    server, d = lossy
+    d["k"] = 1
+    stale = d.etag("k")
+    server.set_faults("lost", method="PUT")
+    assert d.compare_and_set("k", 2, stale) is True
+    assert d["k"] == 2
+    server.set_faults("lost", method="PUT")
+    assert d.compare_and_set("k", 3, stale) is False
+    assert d["k"] == 2
+    server.set_faults("lost", method="PUT")
+    assert d.incr("k") == 3
+    assert d["k"] == 3
+
+
+@pytest.mark.xfail(strict=True, reason="bug: S3Store.delete_if cannot tell its own lost "
+                   "delete from someone else's; the retry meets 404 and reports False")
+def test_lost_response_compare_and_delete_reports_truth(lossy: tuple[Any, PersiDict]) -> None:
+    server, d = lossy
+    d["k"] = 1
+    server.set_faults("lost", method="DELETE")
+    assert d.compare_and_delete("k", d.etag("k")) is True
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a lost DELETE response makes pop() return the "
+                   "default although it removed the value (the value is lost to the caller)")
+def test_lost_response_pop_returns_the_value_removed(lossy: tuple[Any, PersiDict]) -> None:
+    server, d = lossy
+    d["k"] = "value"
+    server.set_faults("lost", method="DELETE")
+    assert d.pop("k", "default") == "value"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TypeVar
 
 from .safe_str_tuple import SafeStrTuple
 from .safe_str_tuple_signing import sign_component, unsign_component
@@ -12,6 +13,7 @@ _SAFE = r"[A-Za-z0-9()_\-~.=]"
 _SAFE_NAME = re.compile(f"(?:{_SAFE}+/)*{_SAFE}+")
 _MAX_CACHED = 1 << 16
 _CACHEABLE = frozenset({str, tuple, SafeStrTuple})
+T = TypeVar("T")
 _new_key = tuple.__new__  # builds a SafeStrTuple from parts already checked
 
 
@@ -19,19 +21,22 @@ class Naming:
     """Names are ``c1/c2/.../cn.<file_type>``, each part carrying a digest suffix
     when ``digest_len > 0``."""
 
-    __slots__ = ("_dir_key", "_folder_key", "_keys", "_leaf", "_names", "digest_len", "suffix")
+    __slots__ = ("_all_leaves", "_cut", "_dir_key", "_folder_key", "_leaf", "_names",
+                 "digest_len", "suffix")
 
     def __init__(self, file_type: str, digest_len: int) -> None:
         self.suffix = "." + file_type
         self.digest_len = digest_len
-        # Both directions are pure functions of their input, so plain dicts
-        # (emptied when full) cache them; a hit costs one dict lookup.
-        self._names: dict[object, str] = {}  # key as the user gives it -> name
-        self._keys: dict[str, SafeStrTuple] = {}  # listed name -> key
+        # key as the user gives it -> name: a pure function, so a plain dict
+        # (emptied when full) caches it; a hit costs one lookup
+        self._names: dict[object, str] = {}
         self._dir_key = lru_cache(maxsize=1 << 12)(self._unsign_dir)
         self._folder_key = lru_cache(maxsize=1 << 12)(self._safe_folder_key)
         digest = f"_{_SAFE}{{{digest_len}}}" if digest_len else ""
-        self._leaf = re.compile(f"({_SAFE}+){digest}{re.escape(self.suffix)}")
+        tail = digest + re.escape(self.suffix)
+        self._leaf = re.compile(f"({_SAFE}+){tail}")
+        self._all_leaves = re.compile(f"(?:{_SAFE}+{tail}\n)*{_SAFE}+{tail}")  # joined by "\n"
+        self._cut = len(self.suffix) + (digest_len + 1 if digest_len else 0)
 
     def _name(self, key: SafeStrTuple) -> str:
         return self.dir_name(key) + self.suffix
@@ -69,16 +74,6 @@ class Naming:
 
     def key(self, name: str) -> SafeStrTuple | None:
         """The key a listed name stands for; ``None`` for a name that is not one."""
-        key = self._keys.get(name)
-        if key is None:
-            key = self._parse(name)
-            if key is not None:
-                if len(self._keys) >= _MAX_CACHED:
-                    self._keys.clear()
-                self._keys[name] = key
-        return key
-
-    def _parse(self, name: str) -> SafeStrTuple | None:
         folder, slash, leaf = name.rpartition("/")
         found = self._leaf.fullmatch(leaf)
         if found is None:
@@ -87,6 +82,48 @@ class Naming:
             return _new_key(SafeStrTuple, (found[1],))
         dirs = self._folder_key(folder)
         return None if dirs is None else _new_key(SafeStrTuple, (*dirs, found[1]))
+
+    def keys_in(self, folder: str, leaves: list[str]) -> list[SafeStrTuple]:
+        """The keys that the names ``folder/leaf`` stand for, skipping names that are
+        not keys' (the folder is checked once, the leaves in one regex call)."""
+        dirs = self._folder_key(folder) if folder else ()
+        if dirs is None:
+            return []
+        parts = self._leaf_parts(leaves)
+        if parts is None:
+            parts = [found[1] for found in map(self._leaf.fullmatch, leaves) if found]
+        return [_new_key(SafeStrTuple, (*dirs, part)) for part in parts]
+
+    def keyed(self, folder: str, leaves: list[str],
+              extras: list[T]) -> list[tuple[SafeStrTuple, T]]:
+        """As :meth:`keys_in`, each key paired with the extra of its leaf."""
+        dirs = self._folder_key(folder) if folder else ()
+        if dirs is None:
+            return []
+        parts = self._leaf_parts(leaves)
+        if parts is None:
+            matches = map(self._leaf.fullmatch, leaves)
+            return [(_new_key(SafeStrTuple, (*dirs, found[1])), extra)
+                    for found, extra in zip(matches, extras, strict=True) if found]
+        return [(_new_key(SafeStrTuple, (*dirs, part)), extra)
+                for part, extra in zip(parts, extras, strict=True)]
+
+    def count_in(self, folder: str, leaves: list[str]) -> int:
+        """How many of the names ``folder/leaf`` are keys'."""
+        if folder and self._folder_key(folder) is None:
+            return 0
+        if self._leaf_parts(leaves) is not None:
+            return len(leaves)
+        return sum(1 for found in map(self._leaf.fullmatch, leaves) if found)
+
+    def _leaf_parts(self, leaves: list[str]) -> list[str] | None:
+        """The key part of every leaf if all are keys' (the usual case), else None."""
+        joined = "\n".join(leaves)
+        # no leaf holds a "\n" (which would fool the line-wise check), and every line is a key's
+        if joined.count("\n") == len(leaves) - 1 and self._all_leaves.fullmatch(joined):
+            cut = self._cut
+            return [leaf[:-cut] for leaf in leaves]
+        return None
 
     def dir_key(self, dir_name: str) -> str | None:
         """The key component a listed folder stands for; ``None`` if foreign."""

@@ -423,14 +423,14 @@ class PersiDict(MutableMapping[SafeStrTuple, Any]):
     # --- many items
 
     def __iter__(self) -> Iterator[SafeStrTuple]:
-        key_of = self._naming.key
-        for name in self._store.names(self._naming.suffix):
-            key = key_of(name)
-            if key is not None:
-                yield key
+        keys_in = self._naming.keys_in
+        for folder, leaves in self._store.names_by_folder(self._naming.suffix):
+            yield from keys_in(folder, leaves)
 
     def __len__(self) -> int:
-        return sum(1 for _ in self)
+        count_in = self._naming.count_in
+        return sum(count_in(folder, leaves)
+                   for folder, leaves in self._store.names_by_folder(self._naming.suffix))
 
     def __ior__(self, other: Any) -> PersiDict:
         self.update(other)
@@ -512,11 +512,9 @@ class PersiDict(MutableMapping[SafeStrTuple, Any]):
 
     def keys_and_timestamps(self) -> Iterator[tuple[SafeStrTuple, float]]:
         """Yield ``(key, timestamp)`` for every item, from the listing alone."""
-        key_of = self._naming.key
-        for info in self._store.infos(self._naming.suffix):
-            key = key_of(info.name)
-            if key is not None:
-                yield key, info.mtime
+        keyed = self._naming.keyed
+        for folder, leaves, mtimes in self._store.mtimes_by_folder(self._naming.suffix):
+            yield from keyed(folder, leaves, mtimes)
 
     def values_and_timestamps(self) -> Iterator[tuple[Any, float]]:
         """Yield ``(value, timestamp)`` for every item."""

@@ -87,6 +87,39 @@ class Store(ABC):
     def names(self, suffix: str = "") -> Iterator[str]:
         """Yield every stored name ending with ``suffix``, in no set order."""
 
+    def names_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str]]]:
+        """Yield ``(folder, leaves)``: the names ending with ``suffix``, grouped by
+        what comes before their last ``/`` (``""`` at the top).
+
+        A folder may come more than once. Listing keys this way checks each
+        folder once, not once per name.
+        """
+        folder, leaves = "", []
+        for name in self.names(suffix):
+            parent, _, leaf = name.rpartition("/")
+            if parent != folder:
+                if leaves:
+                    yield folder, leaves
+                folder, leaves = parent, []
+            leaves.append(leaf)
+        if leaves:
+            yield folder, leaves
+
+    def mtimes_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str], list[float]]]:
+        """As :meth:`names_by_folder`, with the mtime of each leaf (what time-ordered
+        listings need, without building an :class:`ItemInfo` per name)."""
+        folder, leaves, mtimes = "", [], []
+        for info in self.infos(suffix):
+            parent, _, leaf = info.name.rpartition("/")
+            if parent != folder:
+                if leaves:
+                    yield folder, leaves, mtimes
+                folder, leaves, mtimes = parent, [], []
+            leaves.append(leaf)
+            mtimes.append(info.mtime)
+        if leaves:
+            yield folder, leaves, mtimes
+
     @abstractmethod
     def infos(self, suffix: str = "") -> Iterator[ItemInfo]:
         """Yield the info of every stored name ending with ``suffix``."""

@@ -22,6 +22,7 @@ _TEMP_PREFIX = "#"
 _TEMP_SUFFIX = ".tmp"
 _MAX_FILE_NAME = 255
 _S_IFDIR = stat_module.S_IFDIR
+_LISTING_CHUNK = 4096
 
 
 def _etag(st: os.stat_result) -> str:
@@ -251,26 +252,55 @@ class FileStore(Store):
     # listing
 
     def names(self, suffix: str = "") -> Iterator[str]:
-        # One generator walking with a stack (depth first, as a recursive walk
-        # would): each name passes through one generator frame, not one per level.
+        for folder, leaves in self.names_by_folder(suffix):
+            if folder:
+                prefix = folder + "/"
+                for leaf in leaves:
+                    yield prefix + leaf
+            else:
+                yield from leaves
+
+    def names_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str]]]:
+        # Depth first with a stack, each folder closed before its subfolders are
+        # opened; a huge folder comes in chunks, so memory stays bounded.
         stack = [(self.root, "")]
         while stack:
-            folder, prefix = stack.pop()
-            subfolders = []
+            path, folder = stack.pop()
             try:
-                entries = os.scandir(folder)
+                entries = os.scandir(path)
             except FileNotFoundError:
                 continue
+            leaves: list[str] = []
+            subfolders = []
             with entries:
                 for entry in entries:
                     name = entry.name
                     if "#" in name:
                         self._clean_if_abandoned(entry)
                     elif entry.is_dir():
-                        subfolders.append((entry.path, prefix + name + "/"))
+                        subfolders.append((entry.path, f"{folder}/{name}" if folder else name))
                     elif name.endswith(suffix):
-                        yield prefix + name
-            stack += reversed(subfolders)  # closed before descending: few open folders
+                        leaves.append(name)
+                        if len(leaves) >= _LISTING_CHUNK:
+                            yield folder, leaves
+                            leaves = []
+            if leaves:
+                yield folder, leaves
+            stack += reversed(subfolders)
+
+    def mtimes_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str], list[float]]]:
+        for folder, leaves in self.names_by_folder(suffix):
+            base = f"{self.root}/{folder}/" if folder else self.root + "/"
+            kept, mtimes = [], []
+            for leaf in leaves:
+                try:
+                    mtime_ns = os.stat(base + leaf).st_mtime_ns
+                except FileNotFoundError:  # deleted since it was listed
+                    continue
+                kept.append(leaf)
+                mtimes.append(mtime_ns / 1e9)
+            if kept:
+                yield folder, kept, mtimes
 
     def infos(self, suffix: str = "") -> Iterator[ItemInfo]:
         root = self.root + "/"

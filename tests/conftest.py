@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import moto  # noqa: F401 - before any boto3 session exists, so mock_aws sees its requests
 import pytest
 from s3_server import MotoServer
 

@@ -9,10 +9,10 @@ two winners there for moto's reasons.
 A small WSGI layer in front of moto answers ``/__persidict_test__/...``:
 ``POST .../faults`` with a JSON body ``{"latency": seconds, "faults": [...],
 "method": "PUT"}`` where each fault (applied to the next matching request, in
-order) is ``"503"`` (answer 503 SlowDown), ``"drop"`` (close the connection
-before moto sees the request) or ``"lost"`` (moto applies the request, then the
-connection is closed before the response); ``GET .../count`` returns the
-number of S3 requests served so far.
+order) is ``"503"`` (answer 503 SlowDown), ``"403"`` (AccessDenied), ``"drop"``
+(close the connection before moto sees the request) or ``"lost"`` (moto applies
+the request, then the connection is closed before the response);
+``GET .../count`` returns the number of S3 requests served so far.
 """
 
 from __future__ import annotations
@@ -60,6 +60,10 @@ class FaultInjector:
             _drain(environ)
             start_response("503 Slow Down", [("Content-Type", "application/xml")])
             return [b"<Error><Code>SlowDown</Code><Message>injected</Message></Error>"]
+        if fault == "403":
+            _drain(environ)
+            start_response("403 Forbidden", [("Content-Type", "application/xml")])
+            return [b"<Error><Code>AccessDenied</Code><Message>injected</Message></Error>"]
         if fault == "drop":
             _drain(environ)
             _hang_up(environ, start_response)

@@ -141,6 +141,9 @@ class CachingStore(Store):
     def names(self, suffix: str = "") -> Iterator[str]:
         return self.remote.names(suffix)
 
+    def names_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str]]]:
+        return self.remote.names_by_folder(suffix)
+
     def infos(self, suffix: str = "") -> Iterator[ItemInfo]:
         return self.remote.infos(suffix)
 

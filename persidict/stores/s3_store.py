@@ -326,6 +326,25 @@ class S3Store(Store):
     def names(self, suffix: str = "") -> Iterator[str]:
         return (info.name for info in self.infos(suffix))
 
+    def names_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str]]]:
+        # Group within each page, so the first keys come after one LIST however
+        # many objects one folder holds.
+        cut = len(self.prefix)
+        for page in self._pages("ListObjectsV2"):
+            folder, leaves = "", []
+            for obj in page.get("Contents", ()):
+                name = obj["Key"][cut:]
+                if "#" in name or not name.endswith(suffix):
+                    continue
+                parent, _, leaf = name.rpartition("/")
+                if parent != folder and leaves:
+                    yield folder, leaves
+                    leaves = []
+                folder = parent
+                leaves.append(leaf)
+            if leaves:
+                yield folder, leaves
+
     def dirs(self) -> Iterator[str]:
         cut = len(self.prefix)
         for page in self._pages("ListObjectsV2 Delimiter", Delimiter="/"):

@@ -1,0 +1,155 @@
+"""S3Dict against plain boto3 calls, on a local moto HTTP endpoint.
+
+Run ``python bench/bench_s3.py [--n 1000] [--latency 0.010] [--repeat 50]``.
+Part 1: requests and milliseconds per operation, next to the one boto3 call
+that does the same job (ratio = S3Dict / boto3). Part 2: bulk reads and writes
+of ``n`` items with ``latency`` seconds added to every request by the endpoint:
+concurrent (S3Dict) against one request at a time (ratio = one-by-one /
+concurrent, i.e. the speed-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(1, os.path.dirname(HERE))
+sys.path.insert(2, os.path.join(os.path.dirname(HERE), "tests"))
+os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
+                  AWS_DEFAULT_REGION="us-east-1")
+
+from _table import Table, best_of, machine_note, timed  # noqa: E402
+from s3_server import MotoServer  # noqa: E402
+
+from persidict import S3Dict  # noqa: E402
+
+
+class Counter:
+    """Requests sent by one client (every attempt counts)."""
+
+    def __init__(self, client: Any) -> None:
+        self.n = 0
+        client.meta.events.register("request-created.s3", self._seen)
+
+    def _seen(self, **_: Any) -> None:
+        self.n += 1
+
+    def of(self, fn: Callable[[], object]) -> int:
+        before = self.n
+        fn()
+        return self.n - before
+
+
+def per_operation(server: MotoServer, repeat: int, cache_dir: str) -> None:
+    d = S3Dict("bench-ops", base_dir=None, endpoint_url=server.url)
+    cached = S3Dict("bench-ops", base_dir=cache_dir, endpoint_url=server.url)
+    client, bucket = d.s3_store.client, "bench-ops"
+    count = Counter(client)
+    cached_count = Counter(cached.s3_store.client)
+    value = list(range(100))
+    d["k"] = value
+    d.set_many({("many", str(i)): i for i in range(1000)})
+    body = client.get_object(Bucket=bucket, Key="k.pkl")["Body"].read()
+    cached["k"] = value
+
+    def raw_put() -> None:
+        client.put_object(Bucket=bucket, Key="raw.pkl", Body=body)
+
+    def raw_get() -> None:
+        client.get_object(Bucket=bucket, Key="k.pkl")["Body"].read()
+
+    def raw_head() -> None:
+        client.head_object(Bucket=bucket, Key="k.pkl")
+
+    def raw_list() -> None:
+        pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        sum(len(p.get("Contents", ())) for p in pages)
+
+    def cas() -> None:
+        d.compare_and_set("c", 1, d.etag("c"))
+
+    d["c"] = 0
+    rows: list[tuple[str, Callable[[], object], Callable[[], object] | None, Counter]] = [
+        ("d[k] = v", lambda: d.__setitem__("k", value), raw_put, count),
+        ("d[k]", lambda: d["k"], raw_get, count),
+        ("d[k], cached, unchanged", lambda: cached["k"], raw_get, cached_count),
+        ("k in d", lambda: "k" in d, raw_head, count),
+        ("timestamp(k)", lambda: d.timestamp("k"), raw_head, count),
+        ("add(k) (exists)", lambda: d.add("k", 1), raw_put, count),
+        ("etag + compare_and_set", cas, raw_put, count),
+        ("incr(k)", lambda: d.incr("n"), raw_put, count),
+        ("lock(k) enter+exit", lambda: d.lock("k").__enter__() or None, None, count),
+        ("len (1,001 keys)", lambda: len(d), raw_list, count),
+        ("newest_keys(10)", lambda: d.newest_keys(10), raw_list, count),
+        ("get_subdict(p)", lambda: d.get_subdict("many"), None, count),
+    ]
+    table = Table(["operation", "requests", "ms", "boto3 ms", "ratio"])
+    for label, fn, raw, counter in rows:
+        if label.startswith("lock"):
+            def fn() -> None:
+                with d.lock("k"):
+                    pass
+        requests = counter.of(fn)
+        ms = best_of(fn, repeat) * 1e3
+        raw_ms = best_of(raw, repeat) * 1e3 if raw else float("nan")
+        table.add(label, requests, ms, raw_ms, ms / raw_ms if raw else "-")
+    d.delete_if_exists("raw")
+    d["gone"] = 1
+    table.add("del d[k]", count.of(lambda: d.__delitem__("gone")), "-", "-", "-")
+    table.print()
+
+
+def bulk(server: MotoServer, n: int, latency: float, cache_dir: str) -> None:
+    d = S3Dict("bench-bulk", base_dir=None, endpoint_url=server.url)
+    serial = S3Dict("bench-bulk", base_dir=None, endpoint_url=server.url, max_workers=1)
+    d.set_many({str(i): i for i in range(n)})
+    keys = list(d)
+    server.set_faults(latency=latency)
+    try:
+        table = Table(["bulk operation", "concurrent s", "one-by-one s", "speed-up"])
+        cases: list[tuple[str, Callable[[], object], Callable[[], object]]] = [
+            (f"items() over {n}", lambda: dict(d.items()),
+             lambda: {k: serial[k] for k in serial}),
+            (f"values() over {n}", lambda: list(d.values()),
+             lambda: [serial[k] for k in serial]),
+            (f"get_many({n} keys)", lambda: d.get_many(keys),
+             lambda: [serial[k] for k in keys]),
+            (f"set_many({n} items)", lambda: d.set_many(dict.fromkeys(keys, 1)),
+             lambda: [serial.__setitem__(k, 1) for k in keys]),
+        ]
+        for label, concurrent, one_by_one in cases:
+            fast, slow = timed(concurrent), timed(one_by_one)
+            table.add(label, fast, slow, f"{slow / fast:.1f}x")
+        table.print()
+    finally:
+        server.set_faults()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--latency", type=float, default=0.010)
+    parser.add_argument("--repeat", type=int, default=50)
+    args = parser.parse_args()
+    server = MotoServer()
+    try:
+        with tempfile.TemporaryDirectory() as cache_dir:
+            print(machine_note(cache_dir) + f", endpoint {server.url} (moto, threaded)")
+            print("\nPer operation (local endpoint, no added latency; best of"
+                  f" {args.repeat}):")
+            per_operation(server, args.repeat, cache_dir)
+            print(f"\nBulk, {args.latency * 1e3:.0f} ms added per request,"
+                  " max_workers=16 vs 1:")
+            bulk(server, args.n, args.latency, cache_dir)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

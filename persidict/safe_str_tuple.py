@@ -9,6 +9,9 @@ from typing import Any, SupportsIndex, Union, overload
 from .safe_chars import SAFE_STRING_MAX_LENGTH
 
 _SAFE_COMPONENT = re.compile(r"[A-Za-z0-9()_\-~.=]+")
+# Valid parts joined by "/": safe characters, shorter than the limit, not "." or "..".
+_SAFE_PART = rf"(?!\.\.?(?:/|$))[A-Za-z0-9()_\-~.=]{{1,{SAFE_STRING_MAX_LENGTH - 1}}}"
+_SAFE_PATH = re.compile(f"{_SAFE_PART}(?:/{_SAFE_PART})*")
 
 NonEmptySafeStrTuple = Union["SafeStrTuple", str, Iterable[Any]]
 
@@ -72,10 +75,14 @@ class SafeStrTuple(tuple):
             # the usual keys, a str or a flat tuple of str, skip the general walk
             if kind is str:
                 return tuple.__new__(cls, (_check_component(arg),))
-            if kind is tuple and arg and all(type(s) is str for s in arg):
-                for s in arg:
-                    _check_component(s)
-                return tuple.__new__(cls, arg)
+            if kind is tuple and arg:
+                try:
+                    joined = "/".join(arg)
+                except TypeError:  # a part that is not a str: the general walk
+                    joined = ""
+                if _SAFE_PATH.fullmatch(joined) and joined.count("/") == len(arg) - 1:
+                    return tuple.__new__(cls, arg)
+                # else the general walk says what is wrong
         strings: list[str] = []
         _flatten(args, strings)
         if not strings:

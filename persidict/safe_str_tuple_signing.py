@@ -8,6 +8,9 @@ from functools import lru_cache
 
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
 
+_B32 = "abcdefghijklmnopqrstuvwxyz234567"  # RFC 4648 base32, lower case
+_B32_PAIRS = [a + b for a in _B32 for b in _B32]
+
 
 def _check_digest_len(digest_len: int) -> int:
     if isinstance(digest_len, bool) or not isinstance(digest_len, int):
@@ -20,9 +23,15 @@ def _check_digest_len(digest_len: int) -> int:
 @lru_cache(maxsize=1 << 16)
 def _suffix(component: str, digest_len: int) -> str:
     digest = hashlib.md5(component.encode()).digest()
-    # base32 turns each 5 bytes into 8 characters: encode only the groups used
-    used = digest[: 5 * -(-digest_len // 8)]
-    return "_" + base64.b32encode(used).decode().lower()[:digest_len]
+    if digest_len > 24:  # the last group is partial (padded): let base64 do it
+        return "_" + base64.b32encode(digest).decode().lower()[:digest_len]
+    # base32 turns each whole 5-byte group into 8 characters (2 table lookups of 10 bits)
+    chars = []
+    for start in range(0, 5 * -(-digest_len // 8), 5):
+        group = int.from_bytes(digest[start:start + 5], "big")
+        chars += (_B32_PAIRS[group >> 30], _B32_PAIRS[group >> 20 & 1023],
+                  _B32_PAIRS[group >> 10 & 1023], _B32_PAIRS[group & 1023])
+    return "_" + "".join(chars)[:digest_len]
 
 
 @lru_cache(maxsize=1 << 16)

@@ -51,6 +51,7 @@ class NaiveStore:
 
     def __init__(self, root: str, file_type: str,
                  dumps: Callable[[Any], bytes], loads: Callable[[bytes], Any]) -> None:
+        self.tag = "naive"
         self.root = root
         self.suffix = "." + file_type
         self.dumps = dumps
@@ -85,14 +86,24 @@ class NaiveStore:
     def delete(self, key: tuple[str, ...]) -> None:
         os.unlink(self.path(key))
 
-    def walk(self, folder: str = "", parts: tuple[str, ...] = ()) -> Iterator[
-            tuple[tuple[str, ...], os.DirEntry[str]]]:
-        """Yield (relative path parts without the suffix, entry) for every value file."""
+    def walk(self, folder: str = "", parts: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+        """Yield the relative path parts (suffix cut) of every value file: a bare walk."""
         cut = len(self.suffix)
         with os.scandir(folder or self.root) as entries:
             for entry in entries:
                 if entry.is_dir():
                     yield from self.walk(entry.path, (*parts, entry.name))
+                elif entry.name.endswith(self.suffix):
+                    yield (*parts, entry.name[:-cut])
+
+    def walk_entries(self, folder: str = "", parts: tuple[str, ...] = ()) -> Iterator[
+            tuple[tuple[str, ...], os.DirEntry[str]]]:
+        """As :meth:`walk`, with each file's directory entry (to stat it)."""
+        cut = len(self.suffix)
+        with os.scandir(folder or self.root) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    yield from self.walk_entries(entry.path, (*parts, entry.name))
                 elif entry.name.endswith(self.suffix):
                     yield (*parts, entry.name[:-cut]), entry
 
@@ -100,16 +111,16 @@ class NaiveStore:
         return sum(1 for _ in self.walk())
 
     def keys(self) -> Iterator[tuple[str, ...]]:
-        return (parts for parts, _ in self.walk())
+        return self.walk()
 
     def items(self) -> Iterator[tuple[tuple[str, ...], Any]]:
-        return ((parts, self.get(parts)) for parts, _ in self.walk())
+        return ((parts, self.get(parts)) for parts in self.walk())
 
     def reopen(self) -> NaiveStore:
         return NaiveStore(self.root, self.suffix[1:], self.dumps, self.loads)
 
     def newest_keys(self, n: int) -> list[tuple[str, ...]]:
-        stamped = ((entry.stat().st_mtime, parts) for parts, entry in self.walk())
+        stamped = ((entry.stat().st_mtime, parts) for parts, entry in self.walk_entries())
         return [parts for _, parts in heapq.nlargest(n, stamped)]
 
 
@@ -134,69 +145,93 @@ def consume(iterable: Iterable[Any]) -> None:
     deque(iter(iterable), maxlen=0)
 
 
-def run_round(best: Best, tag: str, d: Any, keys: list[tuple[str, str]],
-              missing: list[tuple[str, str]], new_missing: list[tuple[str, str]],
-              values: list[Any], newer: list[Any]) -> None:
-    """Time every op once on ``d`` (the naive store, or a FileDirDict via an adapter)."""
-    pairs = list(zip(keys, values, strict=True))
-    newer_pairs = list(zip(keys, newer, strict=True))
+def run_round(best: Best, sides: dict[str, Any], keys: list[tuple[str, str]],
+              missing: list[tuple[str, str]], new_missing: dict[str, list[tuple[str, str]]],
+              values: list[Any], newer: list[Any], chunk: int = 50) -> None:
+    """Time every op on each side (the naive store, FileDirDict via an adapter).
 
-    def insert() -> None:
-        for k, v in pairs:
+    The sides take turns every ``chunk`` keys (whole-dict ops: every call), so
+    a slow moment of the shared disk or CPU hits both alike.
+    """
+    spans = [(i, min(i + chunk, len(keys))) for i in range(0, len(keys), chunk)]
+
+    def per_key(label: str, op: Callable[[Any, int, int], object]) -> None:
+        total = dict.fromkeys(sides, 0.0)
+        for i, j in spans:
+            for tag, d in sides.items():
+                total[tag] += timed(lambda d=d, i=i, j=j: op(d, i, j))
+        for tag in sides:
+            if label:  # the unlabelled op only warms up
+                best.add(f"{tag}/{label}", total[tag])
+
+    def whole(label: str, op: Callable[[Any], object], calls: int = 2) -> None:
+        for _ in range(calls):
+            for tag, d in sides.items():
+                best.add(f"{tag}/{label}", timed(lambda d=d: op(d)))
+
+    def insert(d: Any, i: int, j: int) -> None:
+        for k, v in zip(keys[i:j], values[i:j], strict=True):
             d.set(k, v)
 
-    def overwrite() -> None:
-        for k, v in newer_pairs:
+    def overwrite(d: Any, i: int, j: int) -> None:
+        for k, v in zip(keys[i:j], newer[i:j], strict=True):
             d.set(k, v)
 
-    def get() -> None:
-        for k in keys:
+    def get(d: Any, i: int, j: int) -> None:
+        for k in keys[i:j]:
             d.get(k)
 
-    def hit() -> None:
-        for k in keys:
+    def hit(d: Any, i: int, j: int) -> None:
+        for k in keys[i:j]:
             if not d.contains(k):
                 raise AssertionError(k)
 
-    def miss(these: list[tuple[str, str]]) -> Callable[[], None]:
-        def check() -> None:
-            for k in these:
-                if d.contains(k):
-                    raise AssertionError(k)
-        return check
+    def miss(d: Any, i: int, j: int) -> None:
+        for k in missing[i:j]:
+            if d.contains(k):
+                raise AssertionError(k)
 
-    def stamp() -> None:
-        for k in keys:
+    def miss_new(d: Any, i: int, j: int) -> None:
+        for k in new_missing[d.tag][i:j]:
+            if d.contains(k):
+                raise AssertionError(k)
+
+    def stamp(d: Any, i: int, j: int) -> None:
+        for k in keys[i:j]:
             d.timestamp(k)
 
-    def delete() -> None:
-        for k in keys:
+    def delete(d: Any, i: int, j: int) -> None:
+        for k in keys[i:j]:
             d.delete(k)
 
-    steps: list[tuple[str, Callable[[], object]]] = [
-        ("insert", insert), ("overwrite", overwrite), ("get", get),
-        ("contains hit", hit), ("", miss(missing)), ("contains miss", miss(missing)),
-        ("contains miss, new key", miss(new_missing)), ("timestamp", stamp),
-        ("len", d.len), ("iterate keys", lambda: consume(d.keys())),
-        ("iterate keys, new handle", lambda: consume(d.reopen().keys())),
-        ("iterate items", lambda: consume(d.items())),
-        ("newest_keys(10)", lambda: d.newest_keys(10)), ("delete", delete),
-    ]
-    for label, fn in steps:
-        gc.collect()
-        gc.disable()
-        try:
-            seconds = timed(fn)
-        finally:
-            gc.enable()
-        if label:  # the unlabelled step only warms up
-            best.add(f"{tag}/{label}", seconds)
-    if d.len() != 0:
-        raise AssertionError("delete left items behind")
+    gc.collect()
+    gc.disable()
+    try:
+        per_key("insert", insert)
+        per_key("overwrite", overwrite)
+        per_key("get", get)
+        per_key("contains hit", hit)
+        per_key("", miss)
+        per_key("contains miss", miss)
+        per_key("contains miss, new key", miss_new)
+        per_key("timestamp", stamp)
+        whole("len", lambda d: d.len())
+        whole("iterate keys", lambda d: consume(d.keys()))
+        whole("iterate keys, new handle", lambda d: consume(d.reopen().keys()))
+        whole("iterate items", lambda d: consume(d.items()))
+        whole("newest_keys(10)", lambda d: d.newest_keys(10))
+        per_key("delete", delete)
+    finally:
+        gc.enable()
+    for d in sides.values():
+        if d.len() != 0:
+            raise AssertionError("delete left items behind")
 
 
 class DictAdapter:
     """The naive store's method names, over a FileDirDict."""
+
+    tag = "ours"
 
     def __init__(self, d: FileDirDict) -> None:
         self.set = d.__setitem__
@@ -211,7 +246,7 @@ class DictAdapter:
         self.reopen = lambda: FileDirDict(**d.get_params())
 
 
-def bench(file_type: str, n: int, repeat: int, folder: str) -> Best:
+def bench(file_type: str, n: int, repeat: int, folder: str, digest_len: int) -> Best:
     values = [record(i) for i in range(n)]
     newer = [record(i, 1) for i in range(n)]
     dumps, loads = formats(file_type)
@@ -220,16 +255,19 @@ def bench(file_type: str, n: int, repeat: int, folder: str) -> Best:
         # keys new to this process in every round, as they would be in a fresh one
         keys = [(f"g{i % GROUPS:02d}", f"k{r}x{i:06d}") for i in range(n)]
         missing = [(f"g{i % GROUPS:02d}", f"absent{r}x{i:06d}") for i in range(n)]
-        runs = [("naive", lambda root: NaiveStore(root, file_type, dumps, loads)),
-                ("ours", lambda root: DictAdapter(FileDirDict(root, file_type=file_type)))]
-        if r % 2:
-            runs.reverse()  # neither side always runs on the warmer cache
-        for tag, make in runs:
-            new_missing = [(f"g{i % GROUPS:02d}", f"new{tag}{r}x{i:06d}") for i in range(n)]
-            root = tempfile.mkdtemp(prefix=f"bench-{tag}-", dir=folder)
-            try:
-                run_round(best, tag, make(root), keys, missing, new_missing, values, newer)
-            finally:
+        new_missing = {tag: [(f"g{i % GROUPS:02d}", f"new{tag}{r}x{i:06d}") for i in range(n)]
+                       for tag in ("naive", "ours")}
+        roots = {tag: tempfile.mkdtemp(prefix=f"bench-{tag}-", dir=folder)
+                 for tag in ("naive", "ours")}
+        sides = {"naive": NaiveStore(roots["naive"], file_type, dumps, loads),
+                 "ours": DictAdapter(FileDirDict(roots["ours"], file_type=file_type,
+                                                 digest_len=digest_len))}
+        if r % 2:  # neither side always goes first
+            sides = dict(reversed(sides.items()))
+        try:
+            run_round(best, sides, keys, missing, new_missing, values, newer)
+        finally:
+            for root in roots.values():
                 shutil.rmtree(root, ignore_errors=True)
     return best
 
@@ -244,17 +282,20 @@ def main(argv: list[str] | None = None) -> None:
                         choices=["pkl", "json"])
     parser.add_argument("--dir", default=None,
                         help="where to make the test folders (default: the system temp dir)")
+    parser.add_argument("--digest-len", type=int, default=8,
+                        help="FileDirDict's digest_len (default 8, as FileDirDict's own)")
     parser.add_argument("--quick", action="store_true", help="N=1000, 2 rounds: a smoke run")
     args = parser.parse_args(argv)
     if args.quick:
         args.n, args.repeat = [1000], 2
     folder = args.dir or tempfile.gettempdir()
     print(machine_note(folder))
-    print(f"keys: 2 parts over {GROUPS} folders; values: small dicts;"
-          f" best of {args.repeat} rounds")
+    print(f"keys: 2 parts over {GROUPS} folders; values: small dicts; digest_len"
+          f" {args.digest_len}; best of {args.repeat} rounds")
     misses = 0
     for file_type in args.file_type:
-        results = {n: bench(file_type, n, args.repeat, folder) for n in args.n}
+        results = {n: bench(file_type, n, args.repeat, folder, args.digest_len)
+                   for n in args.n}
         table = Table(["op", "N", "unit", "naive", "FileDirDict", "ratio", "target", ""])
         for n, best in results.items():
             for label, target, per_key in OPS:

@@ -223,7 +223,11 @@ class PersiDict(MutableMapping[SafeStrTuple, Any]):
 
     def timestamp(self, key: NonEmptySafeStrTuple) -> float:
         """POSIX time of the last write of ``key``."""
-        return self._info(key).mtime
+        name = self._name_of(key)
+        try:
+            return self._store.mtime(name)
+        except KeyError:
+            raise KeyError(key) from None
 
     def _info(self, key: NonEmptySafeStrTuple) -> ItemInfo:
         name = self._name_of(key)

@@ -55,6 +55,10 @@ class Store(ABC):
     def stat(self, name: str) -> ItemInfo:
         """Return the info of ``name`` without reading it."""
 
+    def mtime(self, name: str) -> float:
+        """Return the POSIX time of the last write of ``name`` (as ``stat(name).mtime``)."""
+        return self.stat(name).mtime
+
     def exists(self, name: str) -> bool:
         """Whether ``name`` is stored."""
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import os
 import stat as stat_module
 import time
@@ -129,6 +130,17 @@ class FileStore(Store):
             raise KeyError(name)
         return _info(name, st)
 
+    def mtime(self, name: str) -> float:
+        try:
+            st = os.stat(self._path(name))
+        except (FileNotFoundError, NotADirectoryError):
+            raise KeyError(name) from None
+        except OSError as e:
+            raise self._too_long(e, name) from e
+        if st.st_mode & _S_IFDIR:
+            raise KeyError(name)
+        return st.st_mtime_ns / 1e9
+
     def exists(self, name: str) -> bool:
         try:
             return not os.stat(self._path(name)).st_mode & _S_IFDIR
@@ -210,7 +222,7 @@ class FileStore(Store):
 
     def _write_temp(self, path: str, name: str, data: bytes) -> tuple[str, str]:
         folder = os.path.dirname(path)
-        temp = f"{folder}/{_TEMP_PREFIX}{os.urandom(6).hex()}{_TEMP_SUFFIX}"
+        temp = f"{folder}/{_TEMP_PREFIX}{_temp_names.next()}{_TEMP_SUFFIX}"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
         try:
             fd = os.open(temp, flags, 0o666)
@@ -357,6 +369,26 @@ class FileStore(Store):
         path = self._path(name) + _USER_LOCK_SUFFIX
         os.makedirs(os.path.dirname(path), exist_ok=True)
         return FileLock(path, timeout=-1 if timeout is None else timeout)  # type: ignore[return-value]
+
+
+class _TempNames:
+    """Temp file names unique across processes and machines without a system call
+    each: a random per-process prefix (new in a forked child) and a counter."""
+
+    def __init__(self) -> None:
+        self.renew()
+
+    def renew(self) -> None:
+        self.prefix = os.urandom(8).hex() + "-"
+        self.count = itertools.count()
+
+    def next(self) -> str:
+        return f"{self.prefix}{next(self.count):x}"
+
+
+_temp_names = _TempNames()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_temp_names.renew)
 
 
 def _unlink_quietly(path: str) -> None:

@@ -43,8 +43,12 @@ def make_s3_client(region: str | None = None, endpoint_url: str | None = None, *
     import boto3
     from botocore.config import Config
 
+    # Checksums only where S3 requires them: S3-compatible stores (MinIO, Ceph)
+    # may not know the newer checksum headers, and each costs CPU per request.
     config = Config(retries={"mode": retry_mode, "total_max_attempts": max_attempts},
-                    max_pool_connections=max_workers + 4)
+                    max_pool_connections=max_workers + 4,
+                    request_checksum_calculation="when_required",
+                    response_checksum_validation="when_required")
     global _session
     with _session_guard:  # a Session is not thread-safe; one per process loads models once
         if _session is None or _session[0] != os.getpid():
@@ -331,7 +335,7 @@ class S3Store(Store):
         # many objects one folder holds.
         cut = len(self.prefix)
         for page in self._pages("ListObjectsV2"):
-            folder, leaves = "", []
+            folder, leaves = "", []  # type: tuple[str, list[str]]
             for obj in page.get("Contents", ()):
                 name = obj["Key"][cut:]
                 if "#" in name or not name.endswith(suffix):

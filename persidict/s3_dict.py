@@ -27,6 +27,13 @@ class S3Dict(PersiDict):
     ``max_attempts``). A dict built with an injected ``client`` cannot be
     pickled (the client cannot be sent to another process).
 
+    >>> from moto import mock_aws  # an in-process S3 for this example
+    >>> with mock_aws():
+    ...     d = S3Dict("example-bucket", region="us-east-1", base_dir=None, file_type="json")
+    ...     d["config", "retries"] = 3
+    ...     d["config", "retries"], d.get_subdict("config").base_url
+    (3, 's3://example-bucket/config/')
+
     Raises:
         StoreError: if the bucket can be neither reached nor created.
     """

@@ -218,10 +218,10 @@ class FileStore(Store):
             return None
 
     def _writes_lock(self, path: str) -> str:
-        return os.path.dirname(path) + "/" + _WRITES_LOCK
+        return path[:path.rindex("/") + 1] + _WRITES_LOCK  # paths are absolute: a "/" is there
 
     def _write_temp(self, path: str, name: str, data: bytes) -> tuple[str, str]:
-        folder = os.path.dirname(path)
+        folder = path[:path.rindex("/")]
         temp = f"{folder}/{_TEMP_PREFIX}{_temp_names.next()}{_TEMP_SUFFIX}"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
         try:
@@ -232,9 +232,11 @@ class FileStore(Store):
         except OSError as e:
             raise self._too_long(e, name) from e
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            written = os.write(fd, data)
+            if written < len(data):  # a short write: go on with the rest
+                view = memoryview(data)[written:]
+                while view:
+                    view = view[os.write(fd, view):]
             now = time.time_ns()
             os.utime(fd, ns=(now, now))
             if self.durable:

@@ -11,6 +11,7 @@ from collections.abc import (
     ItemsView,
     Iterable,
     Iterator,
+    KeysView,
     Mapping,
     MutableMapping,
     ValuesView,
@@ -440,6 +441,9 @@ class PersiDict(MutableMapping[SafeStrTuple, Any]):
         self.update(other)
         return self
 
+    def keys(self) -> KeysView[SafeStrTuple]:
+        return _KeysView(self)
+
     def items(self) -> ItemsView[SafeStrTuple, Any]:
         return _ItemsView(self)
 
@@ -607,6 +611,13 @@ def _holding(lock: AbstractContextManager[None], key: Any, timeout: float | None
         yield
     finally:
         lock.__exit__(None, None, None)
+
+
+class _KeysView(KeysView[SafeStrTuple]):
+    _mapping: PersiDict
+
+    def __iter__(self) -> Iterator[SafeStrTuple]:
+        return iter(self._mapping)  # the dict's own iterator, without one more generator
 
 
 class _ItemsView(ItemsView[SafeStrTuple, Any]):

@@ -285,6 +285,7 @@ class FileStore(Store):
             except FileNotFoundError:
                 continue
             leaves: list[str] = []
+            keep = leaves.append
             subfolders = []
             with entries:
                 for entry in entries:
@@ -294,10 +295,11 @@ class FileStore(Store):
                     elif entry.is_dir():
                         subfolders.append((entry.path, f"{folder}/{name}" if folder else name))
                     elif name.endswith(suffix):
-                        leaves.append(name)
+                        keep(name)
                         if len(leaves) >= _LISTING_CHUNK:
                             yield folder, leaves
                             leaves = []
+                            keep = leaves.append
             if leaves:
                 yield folder, leaves
             stack += reversed(subfolders)

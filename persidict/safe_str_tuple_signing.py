@@ -26,7 +26,7 @@ def _suffix(component: str, digest_len: int) -> str:
     if digest_len > 24:  # the last group is partial (padded): let base64 do it
         return "_" + base64.b32encode(digest).decode().lower()[:digest_len]
     # base32 turns each whole 5-byte group into 8 characters (2 table lookups of 10 bits)
-    chars = []
+    chars: list[str] = []
     for start in range(0, 5 * -(-digest_len // 8), 5):
         group = int.from_bytes(digest[start:start + 5], "big")
         chars += (_B32_PAIRS[group >> 30], _B32_PAIRS[group >> 20 & 1023],

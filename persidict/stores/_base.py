@@ -98,7 +98,7 @@ class Store(ABC):
         A folder may come more than once. Listing keys this way checks each
         folder once, not once per name.
         """
-        folder, leaves = "", []
+        folder, leaves = "", list[str]()
         for name in self.names(suffix):
             parent, _, leaf = name.rpartition("/")
             if parent != folder:
@@ -112,7 +112,7 @@ class Store(ABC):
     def mtimes_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str], list[float]]]:
         """As :meth:`names_by_folder`, with the mtime of each leaf (what time-ordered
         listings need, without building an :class:`ItemInfo` per name)."""
-        folder, leaves, mtimes = "", [], []
+        folder, leaves, mtimes = "", list[str](), list[float]()
         for info in self.infos(suffix):
             parent, _, leaf = info.name.rpartition("/")
             if parent != folder:

@@ -165,6 +165,8 @@ class FileStore(Store):
 
     def create(self, name: str, data: bytes) -> bool:
         path = self._path(name)
+        if os.path.lexists(path):  # already taken: no need to write the temp file
+            return False
         temp, _ = self._write_temp(path, name, data)
         try:
             os.link(temp, path)  # atomic create-if-absent, also on NFS
@@ -177,6 +179,8 @@ class FileStore(Store):
 
     def replace(self, name: str, data: bytes, etag: str) -> bool:
         path = self._path(name)
+        if self._lost_already(path, etag):
+            return False
         temp, _ = self._write_temp(path, name, data)
         try:
             with exclusive_file_lock(self._writes_lock(path)):
@@ -210,6 +214,14 @@ class FileStore(Store):
         except (FileNotFoundError, NotADirectoryError):
             return False
         return True
+
+    def _lost_already(self, path: str, etag: str) -> bool:
+        # A conditional write that has lost needs no temp file; a win is checked
+        # again under the lock. Errors are left to the write itself to report.
+        try:
+            return self._current_etag(path) != etag
+        except OSError:
+            return False
 
     def _current_etag(self, path: str) -> str | None:
         try:

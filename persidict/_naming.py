@@ -89,9 +89,13 @@ class Naming:
         dirs = self._folder_key(folder) if folder else ()
         if dirs is None:
             return []
-        parts = self._leaf_parts(leaves)
-        if parts is None:
-            parts = [found[1] for found in map(self._leaf.fullmatch, leaves) if found]
+        if self._all_keys(leaves):  # the usual case: cut the suffix off each leaf
+            cut = -self._cut
+            if len(dirs) == 1:
+                top = dirs[0]
+                return [_new_key(SafeStrTuple, (top, leaf[:cut])) for leaf in leaves]
+            return [_new_key(SafeStrTuple, (*dirs, leaf[:cut])) for leaf in leaves]
+        parts = [found[1] for found in map(self._leaf.fullmatch, leaves) if found]
         return [_new_key(SafeStrTuple, (*dirs, part)) for part in parts]
 
     def keyed(self, folder: str, leaves: list[str],
@@ -116,11 +120,15 @@ class Naming:
             return len(leaves)
         return sum(1 for found in map(self._leaf.fullmatch, leaves) if found)
 
+    def _all_keys(self, leaves: list[str]) -> bool:
+        """Whether every leaf is a key's (checked by one regex over them all)."""
+        joined = "\n".join(leaves)
+        # no leaf holds a "\n" (which would fool the line-wise check), every line is a key's
+        return joined.count("\n") == len(leaves) - 1 and bool(self._all_leaves.fullmatch(joined))
+
     def _leaf_parts(self, leaves: list[str]) -> list[str] | None:
         """The key part of every leaf if all are keys' (the usual case), else None."""
-        joined = "\n".join(leaves)
-        # no leaf holds a "\n" (which would fool the line-wise check), and every line is a key's
-        if joined.count("\n") == len(leaves) - 1 and self._all_leaves.fullmatch(joined):
+        if self._all_keys(leaves):
             cut = self._cut
             return [leaf[:-cut] for leaf in leaves]
         return None

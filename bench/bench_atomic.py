@@ -135,7 +135,9 @@ def run_round(best: Best, d: PersiDict, n: int, r: int) -> None:
         ("compare_and_set (wins)", cas, take_etags),
         ("compare_and_set (stale etag)", cas_stale, None),
         ("add (new key)", add_new, None), ("add (key exists)", add_existing, None),
-        ("incr (one key)", incr, None), ("lock acquire+release", lock, None)]
+        ("incr (one key)", incr, None),
+        ("lock acquire+release, first on the key", lock, None),
+        ("lock acquire+release, again", lock, None)]
     for label, fn, prepare in steps:
         if prepare is not None:
             prepare()

@@ -383,7 +383,9 @@ class FileStore(Store):
 
     def lock(self, name: str, timeout: float | None = None) -> AbstractContextManager[None]:
         path = self._path(name) + _USER_LOCK_SUFFIX
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        folder = path[:path.rindex("/")]
+        if not os.path.isdir(folder):  # one stat where makedirs would make several calls
+            os.makedirs(folder, exist_ok=True)
         return FileLock(path, timeout=-1 if timeout is None else timeout)  # type: ignore[return-value]
 
 

@@ -272,19 +272,23 @@ def test_lost_response_compare_and_set_reports_truth(lossy: tuple[Any, PersiDict
     assert d["k"] == 3
 
 
-@pytest.mark.xfail(strict=True, reason="bug: S3Store.delete_if cannot tell its own lost "
-                   "delete from someone else's; the retry meets 404 and reports False")
-def test_lost_response_compare_and_delete_reports_truth(lossy: tuple[Any, PersiDict]) -> None:
+def test_lost_response_compare_and_delete_never_reports_false(
+        lossy: tuple[Any, PersiDict]) -> None:
+    """A deleted object keeps no write id, so after a lost DELETE response the
+    store cannot know whether the delete was its own: it must say so, not answer
+    False (which would make pop() drop the value silently)."""
     server, d = lossy
     d["k"] = 1
     server.set_faults("lost", method="DELETE")
-    assert d.compare_and_delete("k", d.etag("k")) is True
+    etag = d.etag("k")
+    with pytest.raises(StoreError, match="unknown"):
+        d.compare_and_delete("k", etag)
+    assert "k" not in d
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a lost DELETE response makes pop() return the "
-                   "default although it removed the value (the value is lost to the caller)")
-def test_lost_response_pop_returns_the_value_removed(lossy: tuple[Any, PersiDict]) -> None:
+def test_lost_response_pop_returns_the_value_or_raises(lossy: tuple[Any, PersiDict]) -> None:
     server, d = lossy
     d["k"] = "value"
     server.set_faults("lost", method="DELETE")
-    assert d.pop("k", "default") == "value"
+    with pytest.raises(StoreError, match="unknown"):
+        assert d.pop("k", "default") == "value"

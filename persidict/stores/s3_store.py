@@ -296,7 +296,17 @@ class S3Store(Store):
                 self.client.delete_object(Bucket=self.bucket, Key=self.prefix + name,
                                           IfMatch=f'"{_plain_etag(etag)}"')
             except client_error as e:
-                if _code(e) in _CONDITION_FAILED:
+                code = _code(e)
+                retried = e.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+                if retried and (code in _CONDITION_FAILED or code in _MISSING):
+                    # A deleted object keeps no write id to recognise our own
+                    # delete by: an earlier attempt whose response was lost may
+                    # have removed it. Saying False could lose the caller's value.
+                    raise StoreError(
+                        f"DeleteObject If-Match s3://{self.bucket}/{self.prefix}{name}: "
+                        "an earlier attempt's response was lost and the object is gone "
+                        "or changed; whether this call deleted it is unknown") from e
+                if code in _CONDITION_FAILED:
                     return False
                 raise
             return True

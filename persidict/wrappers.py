@@ -7,7 +7,8 @@ from collections.abc import Callable, ItemsView, Iterable, Iterator, ValuesView
 from contextlib import AbstractContextManager
 from typing import Any
 
-from .persi_dict import _MISSING, PersiDict
+from ._atomic import _MISSING
+from .persi_dict import PersiDict
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
 from .stores import Store
 

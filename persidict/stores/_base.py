@@ -148,13 +148,17 @@ class Store(ABC):
         """Return how many names end with ``suffix``."""
         return sum(1 for _ in self.names(suffix))
 
+    def read_or_none(self, name: str) -> bytes | None:
+        """Return the bytes under ``name``, ``None`` if it is absent."""
+        try:
+            return self.read(name)
+        except KeyError:
+            return None
+
     def read_many(self, names: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
         """Yield ``(name, bytes)`` for each name in order, ``None`` for an absent one."""
         for name in names:
-            try:
-                yield name, self.read(name)
-            except KeyError:
-                yield name, None
+            yield name, self.read_or_none(name)
 
     def write_many(self, items: Iterable[tuple[str, bytes]]) -> None:
         """Store many ``(name, data)`` pairs."""

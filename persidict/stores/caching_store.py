@@ -93,14 +93,8 @@ class CachingStore(Store):
     def exists(self, name: str) -> bool:
         return self.remote.exists(name)
 
-    def _read_or_none(self, name: str) -> bytes | None:
-        try:
-            return self.read(name)
-        except KeyError:
-            return None
-
     def read_many(self, names: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
-        return self.remote.map_ordered(self._read_or_none, names)
+        return self.remote.map_ordered(self.read_or_none, names)
 
     # writing
 

@@ -119,7 +119,7 @@ class FileStore(Store):
         finally:
             os.close(fd)
 
-    def stat(self, name: str) -> ItemInfo:
+    def _stat_file(self, name: str) -> os.stat_result:
         try:
             st = os.stat(self._path(name))
         except (FileNotFoundError, NotADirectoryError):
@@ -128,18 +128,13 @@ class FileStore(Store):
             raise self._too_long(e, name) from e
         if stat_module.S_ISDIR(st.st_mode):
             raise KeyError(name)
-        return _info(name, st)
+        return st
+
+    def stat(self, name: str) -> ItemInfo:
+        return _info(name, self._stat_file(name))
 
     def mtime(self, name: str) -> float:
-        try:
-            st = os.stat(self._path(name))
-        except (FileNotFoundError, NotADirectoryError):
-            raise KeyError(name) from None
-        except OSError as e:
-            raise self._too_long(e, name) from e
-        if st.st_mode & _S_IFDIR:
-            raise KeyError(name)
-        return st.st_mtime_ns / 1e9
+        return self._stat_file(name).st_mtime_ns / 1e9
 
     def exists(self, name: str) -> bool:
         try:

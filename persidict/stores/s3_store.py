@@ -297,7 +297,8 @@ class S3Store(Store):
                                           IfMatch=f'"{_plain_etag(etag)}"')
             except client_error as e:
                 code = _code(e)
-                retried = e.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+                metadata = getattr(e, "response", {}).get("ResponseMetadata", {})
+                retried = metadata.get("RetryAttempts")
                 if retried and (code in _CONDITION_FAILED or code in _MISSING):
                     # A deleted object keeps no write id to recognise our own
                     # delete by: an earlier attempt whose response was lost may
@@ -392,14 +393,8 @@ class S3Store(Store):
             for _, future in window:
                 future.cancel()
 
-    def _read_or_none(self, name: str) -> bytes | None:
-        try:
-            return self.read(name)
-        except KeyError:
-            return None
-
     def read_many(self, names: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
-        return self.map_ordered(self._read_or_none, names)
+        return self.map_ordered(self.read_or_none, names)
 
     def write_many(self, items: Iterable[tuple[str, bytes]]) -> None:
         latest = dict(items)  # concurrent writes of one name must still end with the last

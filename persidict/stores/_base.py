@@ -144,10 +144,6 @@ class Store(ABC):
         loses it. ``TimeoutError`` if it is not acquired within ``timeout``.
         """
 
-    def count(self, suffix: str = "") -> int:
-        """Return how many names end with ``suffix``."""
-        return sum(1 for _ in self.names(suffix))
-
     def read_or_none(self, name: str) -> bytes | None:
         """Return the bytes under ``name``, ``None`` if it is absent."""
         try:

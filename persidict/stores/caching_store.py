@@ -126,9 +126,7 @@ class CachingStore(Store):
         return deleted
 
     def write_many(self, items: Iterable[tuple[str, bytes]]) -> None:
-        latest = dict(items)  # concurrent writes of one name must still end with the last
-        for _ in self.remote.map_ordered(lambda item: self.write(*item), latest.items()):
-            pass
+        self.remote.write_each(self.write, items)
 
     # everything else is the remote's
 
@@ -140,9 +138,6 @@ class CachingStore(Store):
 
     def infos(self, suffix: str = "") -> Iterator[ItemInfo]:
         return self.remote.infos(suffix)
-
-    def count(self, suffix: str = "") -> int:
-        return self.remote.count(suffix)
 
     def dirs(self) -> Iterator[str]:
         return self.remote.dirs()

@@ -334,26 +334,6 @@ class FileStore(Store):
                 continue
             yield _info(name, st)
 
-    def count(self, suffix: str = "") -> int:
-        return self._count(self.root, suffix)
-
-    def _count(self, folder: str, suffix: str) -> int:
-        total = 0
-        try:
-            entries = os.scandir(folder)
-        except FileNotFoundError:
-            return 0
-        with entries:
-            for entry in entries:
-                name = entry.name
-                if "#" in name:
-                    continue
-                if entry.is_dir():
-                    total += self._count(entry.path, suffix)
-                elif name.endswith(suffix):
-                    total += 1
-        return total
-
     def dirs(self) -> Iterator[str]:
         try:
             entries = os.scandir(self.root)

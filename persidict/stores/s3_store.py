@@ -397,8 +397,13 @@ class S3Store(Store):
         return self.map_ordered(self.read_or_none, names)
 
     def write_many(self, items: Iterable[tuple[str, bytes]]) -> None:
+        self.write_each(self.write, items)
+
+    def write_each(self, write: Callable[[str, bytes], object],
+                   items: Iterable[tuple[str, bytes]]) -> None:
+        """Call ``write(name, data)`` for each pair on the pool, waiting for all."""
         latest = dict(items)  # concurrent writes of one name must still end with the last
-        for _ in self.map_ordered(lambda item: self.write(*item), latest.items()):
+        for _ in self.map_ordered(lambda item: write(*item), latest.items()):
             pass
 
     # --- locks

@@ -1,10 +1,12 @@
 """A moto S3 endpoint on 127.0.0.1 in a child process, with injectable latency and faults.
 
 Run as a script it serves until killed and prints its port on the first line:
-``python tests/s3_server.py [--serial]``. ``--serial`` handles one request at a
-time (werkzeug's non-threaded server), as S3 orders conditional writes; moto's
-threaded server checks conditions without a lock, so racing processes can see
-two winners there for moto's reasons.
+``python tests/s3_server.py [--serial]``. ``--serial`` lets moto handle one
+request at a time, as S3 orders conditional writes; moto checks conditions
+without a lock, so racing processes could see two winners there for moto's
+reasons. Connections are kept alive between requests, as S3 keeps them
+(werkzeug's own server closes every one, which costs a connection and a
+server thread per request).
 
 A small WSGI layer in front of moto answers ``/__persidict_test__/...``:
 ``POST .../faults`` with a JSON body ``{"latency": seconds, "faults": [...],
@@ -27,6 +29,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterable
+from html import escape
 from typing import Any
 
 CONTROL = "/__persidict_test__/"
@@ -37,8 +40,10 @@ StartResponse = Callable[..., Any]
 class FaultInjector:
     """WSGI middleware: latency, scripted faults and a request counter in front of ``app``."""
 
-    def __init__(self, app: Callable[[Environ, StartResponse], Iterable[bytes]]) -> None:
+    def __init__(self, app: Callable[[Environ, StartResponse], Iterable[bytes]], *,
+                 serial: bool = False) -> None:
         self.app = app
+        self.one_at_a_time = threading.Lock() if serial else contextlib.nullcontext()
         self.latency = 0.0
         self.faults: list[str] = []
         self.method: str | None = None
@@ -69,11 +74,14 @@ class FaultInjector:
             _hang_up(environ, start_response)
             return [b""]
         if fault == "lost":
-            body = b"".join(self.app(environ, lambda *a, **k: None))  # applied, then lost
-            del body
+            self._moto(environ, lambda *a, **k: None)  # applied, then the answer is lost
             _hang_up(environ, start_response)
             return [b""]
-        return self.app(environ, start_response)
+        return self._moto(environ, start_response)
+
+    def _moto(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
+        with self.one_at_a_time:
+            return [b"".join(self.app(environ, start_response))]
 
     def _control(self, what: str, environ: Environ,
                  start_response: StartResponse) -> Iterable[bytes]:
@@ -105,7 +113,7 @@ def _hang_up(environ: Environ, start_response: StartResponse) -> None:
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-    start_response("500 Hung Up", [])  # werkzeug's write then meets the closed socket
+    start_response("500 Hung Up", [])  # the handler's write then meets the closed socket
 
 
 def serve(serial: bool) -> None:
@@ -113,10 +121,60 @@ def serve(serial: bool) -> None:
     from moto.server import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
-    app = FaultInjector(DomainDispatcherApplication(create_backend_app))
-    server = make_server("127.0.0.1", 0, app, threaded=not serial)
+    app = FaultInjector(DomainDispatcherApplication(create_backend_app), serial=serial)
+    server = make_server("127.0.0.1", 0, app, threaded=True,
+                         request_handler=_keep_alive_handler())
     print(server.server_port, flush=True)
     server.serve_forever()
+
+
+def _keep_alive_handler() -> type:
+    from werkzeug.serving import WSGIRequestHandler
+    from werkzeug.wsgi import LimitedStream
+
+    class KeepAliveHandler(WSGIRequestHandler):
+        """werkzeug's WSGI handler, answering each request with a known length so
+        that the connection can serve the next one."""
+
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in separate writes
+
+        def run_wsgi(self) -> None:
+            if self.headers.get("Expect", "").lower().strip() == "100-continue":
+                self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            environ = self.make_environ()
+            if not environ.get("wsgi.input_terminated"):  # else already de-chunked
+                size = int(environ.get("CONTENT_LENGTH") or 0)
+                environ["wsgi.input"] = LimitedStream(environ["wsgi.input"], size)
+            answer: list[Any] = []
+            try:
+                body = b"".join(self.server.app(
+                    environ, lambda status, headers, exc_info=None: answer.extend(
+                        (status, headers))))
+            except Exception as e:  # a moto bug: answer as S3 does to its own
+                answer = ["500 Internal Server Error", [("Content-Type", "application/xml")]]
+                body = (f"<Error><Code>InternalError</Code><Message>{escape(repr(e))}"
+                        "</Message></Error>").encode()
+            environ["wsgi.input"].read()  # whatever the app left unread
+            try:
+                self._answer(environ["REQUEST_METHOD"], *answer, body)
+            except OSError:  # the fault layer hung up on purpose
+                self.close_connection = True
+
+        def _answer(self, method: str, status: str, headers: list[tuple[str, str]],
+                    body: bytes) -> None:
+            code, _, reason = status.partition(" ")
+            self.send_response(int(code), reason)
+            for key, value in headers:
+                self.send_header(key, value)
+            if not any(key.lower() == "content-length" for key, _ in headers) \
+                    and method != "HEAD" and int(code) not in (204, 304):
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if method != "HEAD":
+                self.wfile.write(body)
+
+    return KeepAliveHandler
 
 
 class MotoServer:

@@ -7,8 +7,10 @@ applied the request, and AccessDenied.
 
 from __future__ import annotations
 
+import http.client
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from s3_server import MotoServer
@@ -121,3 +123,26 @@ def test_an_unreachable_endpoint_is_named() -> None:
     with pytest.raises(StoreError, match="no_such_bucket"):
         S3Dict("no_such_bucket", endpoint_url="http://127.0.0.1:1", base_dir=None,
                max_attempts=1)
+
+
+def test_the_endpoint_keeps_connections_alive(server: MotoServer) -> None:
+    """As S3 does: the bench's concurrency figures assume it, and a fault answered
+    before its request body was read must not break the connection's next request."""
+    from conftest import new_bucket_name
+
+    url = urlsplit(server.url)
+    connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=10)
+    bucket = new_bucket_name()
+    server.set_faults("503", method="PUT")
+    statuses, local_ends = [], set()
+    for method, path, body in [("PUT", f"/{bucket}/k", b"x" * 1000), ("PUT", f"/{bucket}", b""),
+                               ("GET", f"/{bucket}", None)]:
+        connection.request(method, path, body=body)
+        response = connection.getresponse()
+        response.read()
+        statuses.append(response.status)
+        assert connection.sock is not None, f"{method} {path} closed the connection"
+        local_ends.add(connection.sock.getsockname())
+    connection.close()
+    assert statuses == [503, 200, 200]
+    assert len(local_ends) == 1

@@ -53,6 +53,18 @@ def test_dropped_connections_are_retried(d: S3Dict, server: MotoServer) -> None:
     assert list(d) == ["a"]
 
 
+def test_a_condition_failing_on_a_retry_asks_whether_the_write_was_ours(
+        d: S3Dict, server: MotoServer) -> None:
+    # Without a retry a failed condition is final (1 request); after one, the
+    # first attempt may have been applied, so a HEAD compares write ids.
+    d["a"] = 1
+    server.set_faults("503", method="PUT")
+    before = server.served()
+    assert d.add("a", 2) is False
+    assert server.served() - before == 3  # PUT (503), PUT (412), HEAD
+    assert d["a"] == 1
+
+
 def test_a_final_failure_names_operation_bucket_and_key(d: S3Dict, server: MotoServer) -> None:
     d["a"] = 1
     server.set_faults(*["503"] * 4, method="GET")

@@ -78,8 +78,9 @@ def test_conditional_operations_cost_one_request(s3dict: S3Dict) -> None:
     value_etag: list[Any] = []
     assert count.of(lambda: value_etag.extend(s3dict.get_with_etag("a"))) == ["GetObject"]
     assert count.of(lambda: s3dict.compare_and_set("a", 2, value_etag[1])) == ["PutObject"]
-    # a failed condition asks once whether the object is our own write
-    assert count.of(lambda: s3dict.add("a", 3)) == ["PutObject", "HeadObject"]
+    # a failed condition is final unless botocore retried (see test_races.py)
+    assert count.of(lambda: s3dict.add("a", 3)) == ["PutObject"]
+    assert count.of(lambda: s3dict.compare_and_set("a", 4, value_etag[1])) == ["PutObject"]
     assert count.of(lambda: s3dict.incr("n")) == ["GetObject", "PutObject"]
 
 

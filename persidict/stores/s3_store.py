@@ -69,6 +69,13 @@ def _code(error: Exception) -> str:
     return str(response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
 
 
+def _may_have_retried(error: Exception) -> bool:
+    """Whether botocore sent the request more than once, so that an earlier
+    attempt, whose response was lost, may have been applied."""
+    metadata = (getattr(error, "response", None) or {}).get("ResponseMetadata", {})
+    return metadata.get("RetryAttempts") != 0
+
+
 def _errors() -> tuple[type[Exception], type[Exception]]:
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -244,9 +251,9 @@ class S3Store(Store):
 
     def _conditional(self, op: str, name: str, write_id: str,
                      send: Callable[[], str]) -> str | None:
-        """Run a conditional write; on a failed condition or a lost connection, ask
-        S3 whether the current object is this very write (its response was lost
-        and botocore's retry then met the write itself)."""
+        """Run a conditional write. On a lost connection, or a failed condition met
+        by a retry, ask S3 whether the current object is this very write (an
+        earlier attempt was applied but its response lost)."""
         client_error, botocore_error = _errors()
         for attempt in range(_CONFLICT_ATTEMPTS):
             try:
@@ -257,7 +264,7 @@ class S3Store(Store):
                     time.sleep(random.uniform(0.01, 0.05) * 2 ** attempt)
                     continue
                 if code in _CONDITION_FAILED or code in _MISSING:
-                    return self._own_etag(name, write_id)
+                    return self._own_etag(name, write_id) if _may_have_retried(e) else None
                 raise self._error(op, name, e) from e
             except botocore_error as e:
                 try:
@@ -297,9 +304,7 @@ class S3Store(Store):
                                           IfMatch=f'"{_plain_etag(etag)}"')
             except client_error as e:
                 code = _code(e)
-                metadata = getattr(e, "response", {}).get("ResponseMetadata", {})
-                retried = metadata.get("RetryAttempts")
-                if retried and (code in _CONDITION_FAILED or code in _MISSING):
+                if _may_have_retried(e) and (code in _CONDITION_FAILED or code in _MISSING):
                     # A deleted object keeps no write id to recognise our own
                     # delete by: an earlier attempt whose response was lost may
                     # have removed it. Saying False could lose the caller's value.

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .errors import StoreError
 from .persi_dict import PersiDict
 from .stores import FileStore
+from .stores._s3_client import ensure_bucket, make_s3_client
 from .stores.caching_store import CachingStore
-from .stores.s3_store import S3Store, _code, _errors, make_s3_client
+from .stores.s3_store import S3Store
 
 
 class S3Dict(PersiDict):
@@ -73,7 +73,7 @@ class S3Dict(PersiDict):
                                  immutable=immutable_items)
         super().__init__(store, file_type=file_type, immutable_items=immutable_items,
                          digest_len=digest_len, base_class_for_values=base_class_for_values)
-        _ensure_bucket(s3, bucket_name, region)
+        ensure_bucket(s3, bucket_name, region)
 
     def _name_digest_len(self) -> int:
         return 0
@@ -122,29 +122,3 @@ def _check_str(what: str, value: Any, *, allow_empty: bool = True) -> None:
         raise TypeError(f"{what} must be a str, not {type(value).__name__}")
     if not value and not allow_empty:
         raise ValueError(f"{what} must not be empty")
-
-
-def _ensure_bucket(client: Any, bucket: str, region: str | None) -> None:
-    """Check the bucket with one HEAD; create it if missing (one more request)."""
-    client_error, botocore_error = _errors()
-    try:
-        client.head_bucket(Bucket=bucket)
-        return
-    except client_error as e:
-        if _code(e) not in ("404", "NoSuchBucket", "NotFound"):
-            raise StoreError(f"S3 HeadBucket of bucket {bucket!r} failed ({_code(e)});"
-                             " it cannot be reached with these credentials") from e
-    except botocore_error as e:
-        raise StoreError(f"S3 HeadBucket of bucket {bucket!r} failed ({e})") from e
-    region = region or client.meta.region_name
-    params: dict[str, Any] = {"Bucket": bucket}
-    if region and region != "us-east-1":
-        params["CreateBucketConfiguration"] = {"LocationConstraint": region}
-    try:
-        client.create_bucket(**params)
-    except client_error as e:
-        if _code(e) != "BucketAlreadyOwnedByYou":  # another process created it first
-            raise StoreError(f"S3 CreateBucket of missing bucket {bucket!r} failed"
-                             f" ({_code(e)}: {e})") from e
-    except botocore_error as e:
-        raise StoreError(f"S3 CreateBucket of missing bucket {bucket!r} failed ({e})") from e

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 import time
@@ -16,6 +15,7 @@ from typing import Any, TypeVar
 
 from ..errors import StoreError
 from ._base import ItemInfo, Store
+from ._s3_client import botocore_errors, error_code, may_have_retried
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -32,54 +32,6 @@ _CONDITION_FAILED = frozenset({"412", "PreconditionFailed"})
 _CONFLICT = frozenset({"409", "ConditionalRequestConflict"})
 _NOT_MODIFIED = frozenset({"304", "NotModified"})
 _CONFLICT_ATTEMPTS = 8  # S3 answers 409 to a conditional write racing another one
-
-
-def make_s3_client(region: str | None = None, endpoint_url: str | None = None, *,
-                   max_workers: int = 16, retry_mode: str = "standard",
-                   max_attempts: int = 5) -> Any:
-    """A boto3 S3 client that finds credentials as boto3 does and retries
-    throttling, 5xx and dropped connections with backoff (``retry_mode``,
-    ``max_attempts`` are botocore's)."""
-    import boto3
-    from botocore.config import Config
-
-    # Checksums only where S3 requires them: S3-compatible stores (MinIO, Ceph)
-    # may not know the newer checksum headers, and each costs CPU per request.
-    config = Config(retries={"mode": retry_mode, "total_max_attempts": max_attempts},
-                    max_pool_connections=max_workers + 4,
-                    request_checksum_calculation="when_required",
-                    response_checksum_validation="when_required")
-    global _session
-    with _session_guard:  # a Session is not thread-safe; one per process loads models once
-        if _session is None or _session[0] != os.getpid():
-            _session = (os.getpid(), boto3.session.Session())
-        return _session[1].client("s3", region_name=region, endpoint_url=endpoint_url,
-                                  config=config)
-
-
-_session: tuple[int, Any] | None = None
-_session_guard = threading.Lock()
-
-
-def _code(error: Exception) -> str:
-    response = getattr(error, "response", None) or {}
-    code = response.get("Error", {}).get("Code")
-    if code:
-        return str(code)
-    return str(response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
-
-
-def _may_have_retried(error: Exception) -> bool:
-    """Whether botocore sent the request more than once, so that an earlier
-    attempt, whose response was lost, may have been applied."""
-    metadata = (getattr(error, "response", None) or {}).get("ResponseMetadata", {})
-    return metadata.get("RetryAttempts") != 0
-
-
-def _errors() -> tuple[type[Exception], type[Exception]]:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    return ClientError, BotoCoreError
 
 
 def _new_write_id() -> str:
@@ -157,17 +109,17 @@ class S3Store(Store):
 
     def _error(self, op: str, name: str, error: Exception) -> StoreError:
         response = getattr(error, "response", None)
-        detail = f"{_code(error)}: {response.get('Error', {}).get('Message', '')}" \
+        detail = f"{error_code(error)}: {response.get('Error', {}).get('Message', '')}" \
             if response else f"{type(error).__name__}: {error}"
         return StoreError(f"S3 {op} of key {self.prefix + name!r} in bucket "
                           f"{self.bucket!r} failed ({detail.strip()})")
 
     def _call(self, op: str, name: str, send: Callable[[], T]) -> T:
-        client_error, botocore_error = _errors()
+        client_error, botocore_error = botocore_errors()
         try:
             return send()
         except client_error as e:
-            if _code(e) in _MISSING:
+            if error_code(e) in _MISSING:
                 raise KeyError(name) from None
             raise self._error(op, name, e) from e
         except botocore_error as e:
@@ -200,8 +152,8 @@ class S3Store(Store):
             try:
                 response = self.client.get_object(Bucket=self.bucket, Key=self.prefix + name,
                                                   IfNoneMatch=f'"{_plain_etag(etag)}"')
-            except _errors()[0] as e:
-                if _code(e) in _NOT_MODIFIED:
+            except botocore_errors()[0] as e:
+                if error_code(e) in _NOT_MODIFIED:
                     return None
                 raise
             return response["Body"].read(), self._info(name, response)
@@ -254,17 +206,17 @@ class S3Store(Store):
         """Run a conditional write. On a lost connection, or a failed condition met
         by a retry, ask S3 whether the current object is this very write (an
         earlier attempt was applied but its response lost)."""
-        client_error, botocore_error = _errors()
+        client_error, botocore_error = botocore_errors()
         for attempt in range(_CONFLICT_ATTEMPTS):
             try:
                 return send()
             except client_error as e:
-                code = _code(e)
+                code = error_code(e)
                 if code in _CONFLICT and attempt + 1 < _CONFLICT_ATTEMPTS:
                     time.sleep(random.uniform(0.01, 0.05) * 2 ** attempt)
                     continue
                 if code in _CONDITION_FAILED or code in _MISSING:
-                    return self._own_etag(name, write_id) if _may_have_retried(e) else None
+                    return self._own_etag(name, write_id) if may_have_retried(e) else None
                 raise self._error(op, name, e) from e
             except botocore_error as e:
                 try:
@@ -296,15 +248,15 @@ class S3Store(Store):
             Bucket=self.bucket, Key=self.prefix + name))
 
     def delete_if(self, name: str, etag: str) -> bool:
-        client_error, _ = _errors()
+        client_error, _ = botocore_errors()
 
         def send() -> bool:
             try:
                 self.client.delete_object(Bucket=self.bucket, Key=self.prefix + name,
                                           IfMatch=f'"{_plain_etag(etag)}"')
             except client_error as e:
-                code = _code(e)
-                if _may_have_retried(e) and (code in _CONDITION_FAILED or code in _MISSING):
+                code = error_code(e)
+                if may_have_retried(e) and (code in _CONDITION_FAILED or code in _MISSING):
                     # A deleted object keeps no write id to recognise our own
                     # delete by: an earlier attempt whose response was lost may
                     # have removed it. Saying False could lose the caller's value.
@@ -325,7 +277,7 @@ class S3Store(Store):
     # --- listing
 
     def _pages(self, op: str, **params: Any) -> Iterator[dict[str, Any]]:
-        client_error, botocore_error = _errors()
+        client_error, botocore_error = botocore_errors()
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=self.prefix, **params)
         try:

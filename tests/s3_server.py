@@ -156,7 +156,7 @@ def _keep_alive_handler() -> type:
                 body = b"".join(self.server.app(
                     environ, lambda status, headers, exc_info=None: answer.extend(
                         (status, headers))))
-            except Exception as e:  # a moto bug: answer as S3 does to its own
+            except Exception as e:  # moto failed: answer as S3 answers its own failures
                 answer = ["500 Internal Server Error", [("Content-Type", "application/xml")]]
                 body = (f"<Error><Code>InternalError</Code><Message>{escape(repr(e))}"
                         "</Message></Error>").encode()

@@ -34,8 +34,10 @@ class Naming:
         self._folder_key = lru_cache(maxsize=1 << 12)(self._safe_folder_key)
         digest = f"_{_SAFE}{{{digest_len}}}" if digest_len else ""
         tail = digest + re.escape(self.suffix)
-        self._leaf = re.compile(f"({_SAFE}+){tail}")
-        self._all_leaves = re.compile(f"(?:{_SAFE}+{tail}\n)*{_SAFE}+{tail}")  # joined by "\n"
+        not_dots = f"(?!\\.\\.?{tail}(?:\n|$))"  # "." and ".." are never key parts
+        self._leaf = re.compile(f"{not_dots}({_SAFE}+){tail}")
+        self._all_leaves = re.compile(  # leaves joined by "\n"
+            f"(?:{not_dots}{_SAFE}+{tail}\n)*{not_dots}{_SAFE}+{tail}")
         self._cut = len(self.suffix) + (digest_len + 1 if digest_len else 0)
 
     def _name(self, key: SafeStrTuple) -> str:
@@ -149,4 +151,4 @@ class Naming:
             if any(p == q for p, q in zip(parts, plain, strict=True)):  # no valid suffix
                 return None
             parts = plain
-        return tuple(parts)
+        return None if "." in parts or ".." in parts else tuple(parts)

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from persidict import CorruptValueError, FileDirDict, LocalDict, PersiDict, SafeStrTuple
+from persidict.stores import FileStore
 
 BAD_CONTENT = ["", (), [], ".", "..", ("a", ".."), ("..", "etc"), "../x", "a/b", "/abs",
                "a b", "a\\b", "ü", "a\x00", "a#b", "x" * 254, ("a", "")]
@@ -285,3 +286,22 @@ def test_folder_in_place_of_a_value(tmp_path: Path) -> None:
     with pytest.raises(KeyError):
         d["a"]
     assert list(d) == []
+
+
+def test_listings_skip_names_whose_key_part_would_be_a_dot(
+        make_dict: Callable[..., PersiDict]) -> None:
+    # "." and ".." are never keys (DESIGN §2), even when a foreign writer made
+    # names that would map to them.
+    d = make_dict(digest_len=0)
+    d["a"] = 1
+    value = d.store.read("a.pkl")
+    names = ["..pkl", "...pkl", "x/..pkl", "x/...pkl"]
+    if not isinstance(d.store, FileStore):  # a folder cannot be named "." or ".."
+        names += ["./y.pkl", "../y.pkl", "z/../y.pkl"]
+    for name in names:
+        d.store.write(name, value)
+    assert list(d) == ["a"]
+    assert len(d) == 1
+    assert [key for key, _ in d.keys_and_timestamps()] == ["a"]
+    assert d.newest_keys() == ["a"]
+    assert d.subdicts() == {}

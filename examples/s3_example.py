@@ -6,6 +6,7 @@ with them, against any S3-compatible endpoint, using boto3's usual credentials.
 
 import argparse
 import contextlib
+import os
 import tempfile
 from collections.abc import Iterator
 
@@ -17,9 +18,7 @@ def s3_or_mock(endpoint_url: str | None) -> Iterator[None]:
     if endpoint_url:
         yield
         return
-    import os
-
-    from moto import mock_aws
+    from moto import mock_aws  # only needed without an endpoint
 
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "example")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "example")

@@ -285,21 +285,40 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
     def set_many(self, items: Mapping[Any, Any] | Iterable[tuple[Any, Any]]) -> None:
         """Store many items (concurrently where the store can). Every key and value
         is checked before anything is written."""
-        encoded, jokers = [], []
-        for key, value in items.items() if isinstance(items, Mapping) else items:
-            name = self._name_of(key)
+        pairs, jokers = [], []
+        for key, value in _pairs(items):
             if isinstance(value, Joker):
+                self._name_of(key)
+                if value is DELETE_CURRENT:
+                    self._refuse_change(key)
                 jokers.append((key, value))
             else:
-                encoded.append((name, self._encode(value)))
+                pairs.append((key, value))
         if self.immutable_items:
-            for name, data in encoded:
-                if not self._store.create(name, data):
-                    raise KeyError(f"{name!r} is already set and this dict is write-once")
+            present = self.add_many(pairs)
+            if present:
+                raise KeyError(f"{present[0]!r} is already set and this dict is write-once"
+                               " (immutable_items=True)")
         else:
-            self._store.write_many(encoded)
+            self._store.write_many([(self._name_of(k), self._encode(v)) for k, v in pairs])
         for key, value in jokers:
             self[key] = value
+
+    def add_many(self, items: Mapping[Any, Any] | Iterable[tuple[Any, Any]]) -> list[SafeStrTuple]:
+        """:meth:`add` each item (concurrently where the store can); return the keys
+        that were present already, or given twice, whose values stay as they were.
+        Every key and value is checked before anything is written."""
+        keys_by_name: dict[str, SafeStrTuple] = {}
+        encoded, repeated = [], []
+        for key, value in _pairs(items):
+            key = SafeStrTuple(key)
+            name = self._name_of(key)
+            if name in keys_by_name:
+                repeated.append(key)
+            else:
+                keys_by_name[name] = key
+                encoded.append((name, self._encode(value)))
+        return [keys_by_name[name] for name in self._store.create_many(encoded)] + repeated
 
     def update(self, other: Any = (), /, **kwargs: Any) -> None:
         """As ``dict.update``; all keys and values are checked before any write."""
@@ -313,8 +332,7 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
 
     def clear(self) -> None:
         self._refuse_change("clear()")
-        for key in list(self):
-            self.delete_if_exists(key)
+        self._store.delete_many(self._naming.name(key) for key in self)
 
     def random_key(self) -> SafeStrTuple | None:
         """A uniformly random key (one pass, no list in memory); ``None`` if empty."""
@@ -393,6 +411,10 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         derived = copy.copy(self)
         derived._store = store
         return derived
+
+
+def _pairs(items: Mapping[Any, Any] | Iterable[tuple[Any, Any]]) -> Iterable[tuple[Any, Any]]:
+    return items.items() if isinstance(items, Mapping) else items
 
 
 class _KeysView(KeysView[SafeStrTuple]):

@@ -141,6 +141,9 @@ class PersiDictWrapper(PersiDict):
     def set_many(self, items: Any) -> None:
         self._inner.set_many(items)
 
+    def add_many(self, items: Any) -> list[SafeStrTuple]:
+        return self._inner.add_many(items)
+
     def update(self, other: Any = (), /, **kwargs: Any) -> None:
         self._inner.update(other, **kwargs)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from .jokers import Joker
 from .persi_dict import PersiDict
-from .safe_str_tuple import NonEmptySafeStrTuple
+from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
 from .wrappers import PersiDictWrapper
 
 
@@ -75,8 +75,15 @@ class WriteOnceDict(PersiDictWrapper):
         self.consistency_checks_passed += 1
 
     def set_many(self, items: Any) -> None:
-        for key, value in items.items() if hasattr(items, "items") else items:
-            self[key] = value
+        pairs = list(items.items() if hasattr(items, "items") else items)
+        for key, value in pairs:  # first, so that DELETE_CURRENT refuses before any write
+            if isinstance(value, Joker):
+                self._inner[key] = value
+        values = [(key, value) for key, value in pairs if not isinstance(value, Joker)]
+        latest = {SafeStrTuple(key): value for key, value in values}
+        for key in self._inner.add_many(values):
+            if random.random() < self._p:
+                self._check(key, latest[key])
 
     def update(self, other: Any = (), /, **kwargs: Any) -> None:
         PersiDict.update(self, other, **kwargs)

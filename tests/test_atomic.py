@@ -141,6 +141,14 @@ def test_add_inserts_only_once(pdict: PersiDict) -> None:
     assert len(pdict) == 1
 
 
+def test_add_many_inserts_the_absent_keys_only(pdict: PersiDict) -> None:
+    pdict["a"] = 1
+    present = pdict.add_many([("a", 10), ("b", 2), (("c", "d"), 3), ("b", 20)])
+    assert present == ["a", "b"]  # "a" was stored, "b" came twice
+    assert {k.strings: v for k, v in pdict.items()} == {("a",): 1, ("b",): 2, ("c", "d"): 3}
+    assert pdict.add_many({}) == []
+
+
 def test_setdefault_stores_only_when_absent(pdict: PersiDict) -> None:
     assert pdict.setdefault("k", [1]) == [1]
     assert pdict.setdefault("k", [2]) == [1]

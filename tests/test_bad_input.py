@@ -32,6 +32,7 @@ OPERATIONS: dict[str, Callable[[PersiDict, Any], Any]] = {
     "pop": lambda d, k: d.pop(k, "default"),
     "setdefault": lambda d, k: d.setdefault(k, "v"),
     "update": lambda d, k: d.update([("fine", "v"), (k, "v")]),
+    "add_many": lambda d, k: d.add_many([("fine", "v"), (k, "v")]),
     "get_subdict": lambda d, k: d.get_subdict(k),
     "timestamp": lambda d, k: d.timestamp(k),
     "delete_if_exists": lambda d, k: d.delete_if_exists(k),

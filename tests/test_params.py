@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from persidict import FileDirDict, LocalDict, PersiDict
+from persidict import DELETE_CURRENT, FileDirDict, LocalDict, PersiDict
 
 
 @pytest.mark.parametrize("params", [
@@ -96,6 +96,14 @@ def test_write_once_refuses_every_change(make_dict: Callable[..., PersiDict]) ->
         with pytest.raises(KeyError):
             attempt()
     assert {k.strings: v for k, v in d.items()} == {("a",): 1, ("b", "c"): 2}
+
+
+def test_write_once_bulk_write_with_a_delete_writes_nothing(
+        make_dict: Callable[..., PersiDict]) -> None:
+    d = make_dict(immutable_items=True)
+    with pytest.raises(KeyError):
+        d.set_many([("a", 1), ("b", DELETE_CURRENT)])
+    assert len(d) == 0
 
 
 def test_write_once_allows_new_keys(make_dict: Callable[..., PersiDict]) -> None:

@@ -107,6 +107,15 @@ def test_bulk_reads_cost_one_get_per_value(s3dict: S3Dict) -> None:
     assert sorted(sent) == ["GetObject"] * 50 + ["ListObjectsV2"]
     assert count.of(lambda: s3dict.get_many(["1", "2"])) == ["GetObject"] * 2
     assert count.of(lambda: s3dict.update({"x": 1, "y": 2})) == ["PutObject"] * 2
+    assert count.of(lambda: s3dict.add_many({"x": 1, "z": 2})) == ["PutObject"] * 2
+
+
+def test_clear_costs_one_delete_per_thousand_keys(make_dict: Callable[..., Any]) -> None:
+    s3dict = make_dict()
+    s3dict.set_many({("k", str(i)): i for i in range(1001)})
+    count = Requests(s3dict)
+    assert sorted(count.of(s3dict.clear)) == ["DeleteObjects"] * 2 + ["ListObjectsV2"] * 2
+    assert len(s3dict) == 0
 
 
 def test_constructing_costs_at_most_two_requests(make_dict: Callable[..., Any]) -> None:

@@ -117,7 +117,10 @@ def test_jokers(make_write_once: Callable[..., WriteOnceDict]) -> None:
         d["a"] = DELETE_CURRENT
     with pytest.raises(KeyError):
         del d["a"]
+    with pytest.raises(KeyError):
+        d.set_many([("b", 2), ("a", DELETE_CURRENT)])
     assert d["a"] == 1
+    assert "b" not in d
 
 
 def test_subdicts_are_write_once_dicts(make_write_once: Callable[..., WriteOnceDict]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 
 
@@ -160,3 +160,14 @@ class Store(ABC):
         """Store many ``(name, data)`` pairs."""
         for name, data in items:
             self.write(name, data)
+
+    def create_many(self, items: Iterable[tuple[str, bytes]]) -> list[str]:
+        """:meth:`create` each ``(name, data)`` pair (the names distinct); return the
+        names that were already present, in order."""
+        return [name for name, data in items if not self.create(name, data)]
+
+    def delete_many(self, names: Iterable[str]) -> None:
+        """Remove each of ``names`` that is present; an absent one is no error."""
+        for name in names:
+            with suppress(KeyError):
+                self.delete(name)

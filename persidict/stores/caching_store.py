@@ -50,10 +50,8 @@ class CachingStore(Store):
         return self.remote.url
 
     def _cached(self, name: str) -> tuple[str, bytes] | None:
-        try:
-            return _unframe(self.cache.read(name))
-        except KeyError:
-            return None
+        framed = self.cache.read_or_none(name)
+        return None if framed is None else _unframe(framed)
 
     def _remember(self, name: str, etag: str | None, data: bytes) -> None:
         if etag is not None:
@@ -127,6 +125,18 @@ class CachingStore(Store):
 
     def write_many(self, items: Iterable[tuple[str, bytes]]) -> None:
         self.remote.write_each(self.write, items)
+
+    def create_many(self, items: Iterable[tuple[str, bytes]]) -> list[str]:
+        return self.remote.create_each(self.create, items)
+
+    def delete_many(self, names: Iterable[str]) -> None:
+        self.remote.delete_many(self._forgetting(names))
+
+    def _forgetting(self, names: Iterable[str]) -> Iterator[str]:
+        # Forgetting first is safe: a missing cache entry only costs a download.
+        for name in names:
+            self._forget(name)
+            yield name
 
     # everything else is the remote's
 

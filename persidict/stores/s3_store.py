@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from email.utils import parsedate_to_datetime
+from itertools import islice
 from typing import Any, TypeVar
 
 from ..errors import StoreError
@@ -31,6 +32,7 @@ _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 _CONDITION_FAILED = frozenset({"412", "PreconditionFailed"})
 _CONFLICT = frozenset({"409", "ConditionalRequestConflict"})
 _NOT_MODIFIED = frozenset({"304", "NotModified"})
+_DELETE_BATCH = 1000  # the most keys one DeleteObjects takes
 _CONFLICT_ATTEMPTS = 8  # S3 answers 409 to a conditional write racing another one
 
 
@@ -362,6 +364,34 @@ class S3Store(Store):
         latest = dict(items)  # concurrent writes of one name must still end with the last
         for _ in self.map_ordered(lambda item: write(*item), latest.items()):
             pass
+
+    def create_many(self, items: Iterable[tuple[str, bytes]]) -> list[str]:
+        return self.create_each(self.create, items)
+
+    def create_each(self, create: Callable[[str, bytes], bool],
+                    items: Iterable[tuple[str, bytes]]) -> list[str]:
+        """Call ``create(name, data)`` for each pair on the pool; return the names it
+        found already present, in order."""
+        return [name for (name, _), created in self.map_ordered(lambda item: create(*item), items)
+                if not created]
+
+    def delete_many(self, names: Iterable[str]) -> None:
+        # One DeleteObjects per 1,000 names; it does not mind names that are absent.
+        pending = iter(names)
+        while batch := list(islice(pending, _DELETE_BATCH)):
+            self._delete_objects(batch)
+
+    def _delete_objects(self, names: list[str]) -> None:
+        objects = [{"Key": self.prefix + name} for name in names]
+        response = self._call("DeleteObjects", names[0], lambda: self.client.delete_objects(
+            Bucket=self.bucket, Delete={"Objects": objects, "Quiet": True}))
+        failed = response.get("Errors")
+        if failed:
+            first = failed[0]
+            raise StoreError(f"S3 DeleteObjects in bucket {self.bucket!r} failed for"
+                             f" {len(failed)} of {len(names)} keys, the first"
+                             f" {first.get('Key')!r} ({first.get('Code')}:"
+                             f" {first.get('Message', '')})")
 
     # --- locks
 

@@ -157,16 +157,6 @@ def test_setdefault_stores_only_when_absent(pdict: PersiDict) -> None:
     assert pdict["none"] is None
 
 
-def test_pop(pdict: PersiDict) -> None:
-    pdict["k"] = "v"
-    assert pdict.pop("k") == "v"
-    assert "k" not in pdict
-    assert pdict.pop("k", "dflt") == "dflt"
-    assert pdict.pop("k", None) is None
-    with pytest.raises(KeyError):
-        pdict.pop("k")
-
-
 # --- transform and incr
 
 

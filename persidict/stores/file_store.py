@@ -92,12 +92,19 @@ class FileStore(Store):
     # reading
 
     def read(self, name: str) -> bytes:
+        return self._read_file(name)[0]
+
+    def read_with_info(self, name: str) -> tuple[bytes, ItemInfo]:
+        data, st = self._read_file(name)
+        return data, _info(name, st)
+
+    def _read_file(self, name: str) -> tuple[bytes, os.stat_result]:
         fd = self._open_for_read(name)
         try:
             st = os.fstat(fd)
             if st.st_mode & _S_IFDIR:
                 raise KeyError(name)
-            return _read_all(fd, st.st_size)
+            return _read_all(fd, st.st_size), st
         finally:
             os.close(fd)
 
@@ -108,16 +115,6 @@ class FileStore(Store):
             raise KeyError(name) from None
         except OSError as e:
             raise self._too_long(e, name) from e
-
-    def read_with_info(self, name: str) -> tuple[bytes, ItemInfo]:
-        fd = self._open_for_read(name)
-        try:
-            st = os.fstat(fd)
-            if stat_module.S_ISDIR(st.st_mode):
-                raise KeyError(name)
-            return _read_all(fd, st.st_size), _info(name, st)
-        finally:
-            os.close(fd)
 
     def _stat_file(self, name: str) -> os.stat_result:
         try:

@@ -1,8 +1,8 @@
 """S3Dict against plain boto3 calls, on a local moto HTTP endpoint.
 
 Run ``python bench/bench_s3.py [--n 1000] [--latency 0.010] [--repeat 50] [--rounds 2]``.
-Part 1: requests and milliseconds per operation, next to the one boto3 call
-that does the same job (ratio = S3Dict / boto3). Part 2: bulk reads and writes
+Part 1: requests and milliseconds per operation, next to the boto3 calls
+that do the same job (ratio = S3Dict / boto3). Part 2: bulk reads and writes
 of ``n`` items with ``latency`` seconds added to every request by the endpoint:
 concurrent (S3Dict) against one request at a time (ratio = one-by-one /
 concurrent, i.e. the speed-up), best of ``rounds`` taken in turns. The endpoint
@@ -33,33 +33,21 @@ from s3_server import MotoServer  # noqa: E402
 from persidict import S3Dict  # noqa: E402
 
 
-class Counter:
-    """Requests sent by one client (every attempt counts)."""
-
-    def __init__(self, client: Any) -> None:
-        self.n = 0
-        client.meta.events.register("request-created.s3", self._seen)
-
-    def _seen(self, **_: Any) -> None:
-        self.n += 1
-
-    def of(self, fn: Callable[[], object]) -> int:
-        before = self.n
-        fn()
-        return self.n - before
-
-
 def per_operation(server: MotoServer, repeat: int, cache_dir: str) -> None:
     d = S3Dict("bench-ops", base_dir=None, endpoint_url=server.url)
     cached = S3Dict("bench-ops", base_dir=cache_dir, endpoint_url=server.url)
-    client, bucket = d.s3_store.client, "bench-ops"
-    count = Counter(client)
-    cached_count = Counter(cached.s3_store.client)
+    client, bucket = d.s3_store.client, d.s3_store.bucket
     value = list(range(100))
     d["k"] = value
+    d["c"] = d["n"] = 0
     d.set_many({("many", str(i)): i for i in range(1000)})
     body = client.get_object(Bucket=bucket, Key="k.pkl")["Body"].read()
     cached["k"] = value
+
+    def requests_of(fn: Callable[[], object]) -> int:
+        before = server.served()
+        fn()
+        return server.served() - before
 
     def raw_put() -> None:
         client.put_object(Bucket=bucket, Key="raw.pkl", Body=body)
@@ -70,41 +58,61 @@ def per_operation(server: MotoServer, repeat: int, cache_dir: str) -> None:
     def raw_head() -> None:
         client.head_object(Bucket=bucket, Key="k.pkl")
 
+    def raw_add_exists() -> None:
+        try:
+            client.put_object(Bucket=bucket, Key="k.pkl", Body=body, IfNoneMatch="*")
+        except client.exceptions.ClientError:
+            return
+        raise AssertionError("the conditional PUT of an existing object succeeded")
+
+    def raw_read_then_put_if_match(read: Callable[..., Any]) -> Callable[[], None]:
+        def run() -> None:
+            response = read(Bucket=bucket, Key="raw.pkl")
+            if "Body" in response:
+                response["Body"].read()
+            etag = response["ETag"]
+            client.put_object(Bucket=bucket, Key="raw.pkl", Body=body, IfMatch=etag)
+        return run
+
     def raw_list() -> None:
         pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
         sum(len(p.get("Contents", ())) for p in pages)
 
     def cas() -> None:
-        d.compare_and_set("c", 1, d.etag("c"))
+        if not d.compare_and_set("c", 1, d.etag("c")):
+            raise AssertionError("compare_and_set with a fresh etag lost")
 
-    d["c"] = 0
-    rows: list[tuple[str, Callable[[], object], Callable[[], object] | None, Counter]] = [
-        ("d[k] = v", lambda: d.__setitem__("k", value), raw_put, count),
-        ("d[k]", lambda: d["k"], raw_get, count),
-        ("d[k], cached, unchanged", lambda: cached["k"], raw_get, cached_count),
-        ("k in d", lambda: "k" in d, raw_head, count),
-        ("timestamp(k)", lambda: d.timestamp("k"), raw_head, count),
-        ("add(k) (exists)", lambda: d.add("k", 1), raw_put, count),
-        ("etag + compare_and_set", cas, raw_put, count),
-        ("incr(k)", lambda: d.incr("n"), raw_put, count),
-        ("lock(k) enter+exit", lambda: d.lock("k").__enter__() or None, None, count),
-        ("len (1,001 keys)", lambda: len(d), raw_list, count),
-        ("newest_keys(10)", lambda: d.newest_keys(10), raw_list, count),
-        ("get_subdict(p)", lambda: d.get_subdict("many"), None, count),
+    def add_exists() -> None:
+        if d.add("k", 1):
+            raise AssertionError("add of an existing key won")
+
+    def lock() -> None:
+        with d.lock("k"):
+            pass
+
+    raw_put()
+    rows: list[tuple[str, Callable[[], object], Callable[[], object] | None]] = [
+        ("d[k] = v", lambda: d.__setitem__("k", value), raw_put),
+        ("d[k]", lambda: d["k"], raw_get),
+        ("d[k], cached, unchanged", lambda: cached["k"], raw_get),
+        ("k in d", lambda: "k" in d, raw_head),
+        ("timestamp(k)", lambda: d.timestamp("k"), raw_head),
+        ("add(k) (exists)", add_exists, raw_add_exists),
+        ("etag + compare_and_set", cas, raw_read_then_put_if_match(client.head_object)),
+        ("incr(k)", lambda: d.incr("n"), raw_read_then_put_if_match(client.get_object)),
+        ("lock(k) enter+exit", lock, None),
+        (f"len ({len(d):,} keys)", lambda: len(d), raw_list),
+        ("newest_keys(10)", lambda: d.newest_keys(10), raw_list),
+        ("get_subdict(p)", lambda: d.get_subdict("many"), None),
     ]
     table = Table(["operation", "requests", "ms", "boto3 ms", "ratio"])
-    for label, fn, raw, counter in rows:
-        if label.startswith("lock"):
-            def fn() -> None:
-                with d.lock("k"):
-                    pass
-        requests = counter.of(fn)
+    for label, fn, raw in rows:
+        requests = requests_of(fn)
         ms = best_of(fn, repeat) * 1e3
         raw_ms = best_of(raw, repeat) * 1e3 if raw else float("nan")
         table.add(label, requests, ms, raw_ms, ms / raw_ms if raw else "-")
-    d.delete_if_exists("raw")
     d["gone"] = 1
-    table.add("del d[k]", count.of(lambda: d.__delitem__("gone")), "-", "-", "-")
+    table.add("del d[k]", requests_of(lambda: d.__delitem__("gone")), "-", "-", "-")
     table.print()
 
 

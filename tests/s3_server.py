@@ -33,6 +33,7 @@ from html import escape
 from typing import Any
 
 CONTROL = "/__persidict_test__/"
+_ERROR_ANSWERS = {"503": ("503 Slow Down", "SlowDown"), "403": ("403 Forbidden", "AccessDenied")}
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 
@@ -61,14 +62,10 @@ class FaultInjector:
                 fault = self.faults.pop(0)
         if self.latency:
             time.sleep(self.latency)
-        if fault == "503":
-            _drain(environ)
-            start_response("503 Slow Down", [("Content-Type", "application/xml")])
-            return [b"<Error><Code>SlowDown</Code><Message>injected</Message></Error>"]
-        if fault == "403":
-            _drain(environ)
-            start_response("403 Forbidden", [("Content-Type", "application/xml")])
-            return [b"<Error><Code>AccessDenied</Code><Message>injected</Message></Error>"]
+        if fault in _ERROR_ANSWERS:
+            status, code = _ERROR_ANSWERS[fault]
+            start_response(status, [("Content-Type", "application/xml")])
+            return [f"<Error><Code>{code}</Code><Message>injected</Message></Error>".encode()]
         if fault == "drop":
             _drain(environ)
             _hang_up(environ, start_response)

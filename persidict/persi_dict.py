@@ -275,6 +275,8 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
 
     def get_many(self, keys: Iterable[NonEmptySafeStrTuple]) -> list[Any]:
         """Return the values of ``keys`` in order; ``KeyError`` for a missing one."""
+        if isinstance(keys, (str, SafeStrTuple)):
+            raise TypeError(f"get_many takes an iterable of keys, not the one key {keys!r}")
         wanted = [SafeStrTuple(k) for k in keys]
         found = dict(self._read_items(wanted))
         missing = [k for k in wanted if k not in found]
@@ -362,6 +364,8 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
             yield (key, value), stamps[key]
 
     def _by_time(self, max_n: int | None, newest: bool) -> list[SafeStrTuple]:
+        if max_n is not None and (isinstance(max_n, bool) or not isinstance(max_n, int)):
+            raise TypeError(f"max_n must be an int or None, not {type(max_n).__name__}")
         if max_n is not None and max_n <= 0:
             return []
         pairs = self.keys_and_timestamps()

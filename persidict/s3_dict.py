@@ -54,8 +54,9 @@ class S3Dict(PersiDict):
             root_prefix += "/"
         if base_dir is not None and not isinstance(base_dir, (str, os.PathLike)):
             raise TypeError(f"base_dir must be a path or None, not {type(base_dir).__name__}")
-        if not isinstance(max_attempts, int) or max_attempts < 1:
-            raise ValueError(f"max_attempts must be a positive int, not {max_attempts!r}")
+        _check_positive("max_workers", max_workers, int)
+        _check_positive("max_attempts", max_attempts, int)
+        _check_positive("lock_lease", lock_lease, float)
         self._region = region
         self._endpoint_url = endpoint_url
         self._client_given = client
@@ -122,3 +123,10 @@ def _check_str(what: str, value: Any, *, allow_empty: bool = True) -> None:
         raise TypeError(f"{what} must be a str, not {type(value).__name__}")
     if not value and not allow_empty:
         raise ValueError(f"{what} must not be empty")
+
+
+def _check_positive(what: str, value: Any, kind: type[int] | type[float]) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, kind)):
+        raise TypeError(f"{what} must be a positive {kind.__name__}, not {type(value).__name__}")
+    if not value > 0:  # also refuses NaN
+        raise ValueError(f"{what} must be positive, not {value!r}")

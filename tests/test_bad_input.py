@@ -33,6 +33,7 @@ OPERATIONS: dict[str, Callable[[PersiDict, Any], Any]] = {
     "setdefault": lambda d, k: d.setdefault(k, "v"),
     "update": lambda d, k: d.update([("fine", "v"), (k, "v")]),
     "add_many": lambda d, k: d.add_many([("fine", "v"), (k, "v")]),
+    "get_many": lambda d, k: d.get_many([("fine",), k]),
     "get_subdict": lambda d, k: d.get_subdict(k),
     "timestamp": lambda d, k: d.timestamp(k),
     "delete_if_exists": lambda d, k: d.delete_if_exists(k),
@@ -306,3 +307,34 @@ def test_listings_skip_names_whose_key_part_would_be_a_dot(
     assert [key for key, _ in d.keys_and_timestamps()] == ["a"]
     assert d.newest_keys() == ["a"]
     assert d.subdicts() == {}
+
+
+def test_bulk_arguments_of_the_wrong_shape(pdict: PersiDict) -> None:
+    pdict["a"] = pdict["b"] = 1
+    with pytest.raises(TypeError, match="iterable of keys"):
+        pdict.get_many("ab")  # one key, not the keys "a" and "b"
+    for bulk in (pdict.set_many, pdict.add_many):
+        with pytest.raises((TypeError, ValueError)):
+            bulk([("c", 1, 2)])
+        with pytest.raises(TypeError):
+            bulk(5)
+    assert sorted(pdict) == ["a", "b"]
+
+
+@pytest.mark.parametrize("max_n", ["3", 2.5, True])
+def test_time_order_max_n_must_be_an_int(pdict: PersiDict, max_n: Any) -> None:
+    pdict["a"] = 1
+    for query in (pdict.newest_keys, pdict.oldest_keys, pdict.newest_values,
+                  pdict.oldest_values):
+        with pytest.raises(TypeError, match="max_n"):
+            query(max_n)
+
+
+def test_constructors_refuse_a_wrong_store_or_flag(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="store"):
+        PersiDict(5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="store"):
+        LocalDict(store=5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="durable"):
+        FileDirDict(tmp_path / "d", durable="no")  # type: ignore[arg-type]
+    assert not (tmp_path / "d").exists()

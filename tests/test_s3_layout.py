@@ -96,6 +96,11 @@ def test_an_injected_client_is_used_and_refuses_pickling(make_dict: Callable[...
     ({"root_prefix": "/abs"}, ValueError), ({"root_prefix": "a#b"}, ValueError),
     ({"region": 5}, TypeError), ({"base_dir": 5}, TypeError),
     ({"max_attempts": 0}, ValueError), ({"max_workers": 0}, ValueError),
+    ({"max_workers": "4"}, TypeError), ({"max_workers": True}, TypeError),
+    ({"max_attempts": "3"}, TypeError), ({"max_attempts": True}, TypeError),
+    ({"lock_lease": 0}, ValueError), ({"lock_lease": float("nan")}, ValueError),
+    ({"lock_lease": "x"}, TypeError), ({"endpoint_url": 5}, TypeError),
+    ({"root_prefix": 5}, TypeError),
     ({"file_type": "a b"}, ValueError),
 ])
 def test_bad_parameters_are_refused_before_any_request(params: dict[str, Any],

@@ -69,6 +69,8 @@ class FileStore(Store):
 
     def __init__(self, root: str | os.PathLike[str], *, durable: bool = False,
                  create: bool = True) -> None:
+        if not isinstance(durable, bool):
+            raise TypeError(f"durable must be a bool, not {type(durable).__name__}")
         root = os.path.abspath(os.fspath(root))
         if os.path.exists(root) and not os.path.isdir(root):
             raise ValueError(f"base_dir {root!r} exists and is not a folder")

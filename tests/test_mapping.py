@@ -277,12 +277,15 @@ def test_views(pdict: PersiDict) -> None:
 def test_deleting_while_iterating_items_is_safe(pdict: PersiDict) -> None:
     written = {str(i): i for i in range(10)}
     pdict.update(written)
+    seen = 0
     for key, value in pdict.items():  # a key may be read before or after its deletion
+        seen += 1
         assert written[key[0]] == value
         for other in written:
             if other != key[0]:
                 pdict.delete_if_exists(other)
-    assert len(pdict) <= 1
+    assert seen >= 1
+    assert len(pdict) <= 1  # 0 where values were read ahead (S3) and deleted later
 
 
 def test_random_key(pdict: PersiDict) -> None:

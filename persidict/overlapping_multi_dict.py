@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
@@ -20,12 +21,13 @@ class OverlappingMultiDict:
     container itself is not a mapping.
 
     >>> from persidict import LocalDict
-    >>> from persidict.stores import MemoryStore
-    >>> m = OverlappingMultiDict(LocalDict, {"store": MemoryStore()}, json={}, txt={})
+    >>> m = OverlappingMultiDict(LocalDict, {}, json={}, txt={})  # one MemoryStore
     >>> m.json["a"] = {"n": 1}
     >>> m.txt["a"] = "notes"
     >>> m.json["a"], m.txt["a"]
     ({'n': 1}, 'notes')
+    >>> m.json.store is m.txt.store
+    True
     """
 
     def __init__(self, dict_type: type[PersiDict], shared_subdicts_params: Mapping[str, Any],
@@ -45,14 +47,25 @@ class OverlappingMultiDict:
             if "file_type" in params or file_type.startswith("_") or hasattr(self, file_type):
                 raise ValueError(f"{file_type!r} cannot name a dict here")
             self.individual_subdicts_params[file_type] = dict(params)
-            setattr(self, file_type, dict_type(
-                **{**self.shared_subdicts_params, **params, "file_type": file_type}))
+        # A dict type that makes a store of its own when given none (LocalDict: its
+        # own memory) would give each file_type an unrelated store: the first one
+        # made is shared instead, and kept in the shared parameters for get_params.
+        share_store = "store" not in self.shared_subdicts_params \
+            and "store" in inspect.signature(dict_type).parameters
+        for file_type, params in self.individual_subdicts_params.items():
+            d = dict_type(**{**self.shared_subdicts_params, **params, "file_type": file_type})
+            if share_store and "store" not in params:
+                self.shared_subdicts_params["store"] = d.store
+                share_store = False
+            setattr(self, file_type, d)
 
     def get_params(self) -> dict[str, Any]:
-        """The constructor arguments, the per-file_type ones under their names."""
+        """The constructor arguments, the per-file_type ones under their names (copies:
+        changing them does not change this container)."""
         return {"dict_type": self.dict_type,
-                "shared_subdicts_params": self.shared_subdicts_params,
-                **self.individual_subdicts_params}
+                "shared_subdicts_params": dict(self.shared_subdicts_params),
+                **{file_type: dict(params)
+                   for file_type, params in self.individual_subdicts_params.items()}}
 
     def __reduce__(self) -> tuple[Any, ...]:
         return _rebuild, (self.dict_type, self.shared_subdicts_params,

@@ -94,3 +94,29 @@ def test_bad_construction(args: tuple[Any, ...], kwargs: dict[str, Any],
                           error: type[Exception]) -> None:
     with pytest.raises(error):
         OverlappingMultiDict(*args, **kwargs)
+
+
+def test_dicts_share_one_store_when_none_is_given(make_dict: Callable[..., PersiDict]) -> None:
+    shared = make_dict().get_params()
+    shared.pop("file_type")
+    shared.pop("store", None)  # a LocalDict's: each would otherwise make its own
+    m = OverlappingMultiDict(type(make_dict()), shared, json={}, txt={})
+    m.json["a"] = {"n": 1}
+    m.txt["a"] = "notes"
+    assert sorted(name.rsplit(".", 1)[1] for name in m.json.store.names()) == ["json", "txt"]
+    twin = OverlappingMultiDict(**m.get_params())
+    assert (twin.json["a"], twin.txt["a"]) == ({"n": 1}, "notes")
+
+
+def test_get_params_gives_copies(multi: OverlappingMultiDict) -> None:
+    params = multi.get_params()
+    params["shared_subdicts_params"]["digest_len"] = 0
+    params["txt"]["base_class_for_values"] = int
+    params["json"]["immutable_items"] = True
+    again = multi.get_params()
+    assert again["shared_subdicts_params"]["digest_len"] == 8
+    assert again["txt"] == {"base_class_for_values": str}
+    assert again["json"] == {}
+    twin = OverlappingMultiDict(**again)
+    twin.txt["a"] = "still text"
+    assert multi.txt["a"] == "still text"

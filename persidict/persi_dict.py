@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import heapq
 import random
-from collections import deque
 from collections.abc import (
     ItemsView,
     Iterable,
@@ -18,6 +17,7 @@ from collections.abc import (
 from operator import itemgetter
 from typing import Any
 
+from . import _bulk
 from ._atomic import AtomicUpdates
 from ._naming import Naming
 from .errors import CorruptValueError
@@ -258,79 +258,30 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
     def values(self) -> ValuesView[Any]:
         return _ValuesView(self)
 
-    def _read_items(self, keys: Iterable[SafeStrTuple]) -> Iterator[tuple[SafeStrTuple, Any]]:
+    def _read_items(self, keys: Iterable[Any]) -> Iterator[tuple[SafeStrTuple, Any]]:
         """Yield ``(key, value)`` for the keys still present, in order, read
         concurrently where the store can."""
-        pending: deque[SafeStrTuple] = deque()
-        for _, data in self._store.read_many(self._names_noting(keys, pending)):
-            key = pending.popleft()
-            if data is not None:
-                yield key, self._decode(key, data)
-
-    def _names_noting(self, keys: Iterable[Any], pending: deque[SafeStrTuple]) -> Iterator[str]:
-        for key in keys:
-            key = SafeStrTuple(key)
-            pending.append(key)
-            yield self._naming.name(key)
+        return _bulk.read_items(self, keys)
 
     def get_many(self, keys: Iterable[NonEmptySafeStrTuple]) -> list[Any]:
         """Return the values of ``keys`` in order; ``KeyError`` for a missing one."""
-        if isinstance(keys, (str, SafeStrTuple)):
-            raise TypeError(f"get_many takes an iterable of keys, not the one key {keys!r}")
-        wanted = [SafeStrTuple(k) for k in keys]
-        found = dict(self._read_items(wanted))
-        missing = [k for k in wanted if k not in found]
-        if missing:
-            raise KeyError(missing[0])
-        return [found[k] for k in wanted]
+        return _bulk.get_many(self, keys)
 
     def set_many(self, items: Mapping[Any, Any] | Iterable[tuple[Any, Any]]) -> None:
-        """Store many items (concurrently where the store can). Every key and value
-        is checked before anything is written."""
-        pairs, jokers = [], []
-        for key, value in _pairs(items):
-            if isinstance(value, Joker):
-                self._name_of(key)
-                if value is DELETE_CURRENT:
-                    self._refuse_change(key)
-                jokers.append((key, value))
-            else:
-                pairs.append((key, value))
-        if self.immutable_items:
-            present = self.add_many(pairs)
-            if present:
-                raise KeyError(f"{present[0]!r} is already set and this dict is write-once"
-                               " (immutable_items=True)")
-        else:
-            self._store.write_many([(self._name_of(k), self._encode(v)) for k, v in pairs])
-        for key, value in jokers:
-            self[key] = value
+        """Store many items (concurrently where the store can), in order: for one key
+        the last item wins (``KEEP_CURRENT`` keeps what came before it). Every key
+        and value is checked, and every refusal raised, before anything is written."""
+        _bulk.set_many(self, items)
 
     def add_many(self, items: Mapping[Any, Any] | Iterable[tuple[Any, Any]]) -> list[SafeStrTuple]:
         """:meth:`add` each item (concurrently where the store can); return the keys
         that were present already, or given twice, whose values stay as they were.
         Every key and value is checked before anything is written."""
-        keys_by_name: dict[str, SafeStrTuple] = {}
-        encoded, repeated = [], []
-        for key, value in _pairs(items):
-            key = SafeStrTuple(key)
-            name = self._name_of(key)
-            if name in keys_by_name:
-                repeated.append(key)
-            else:
-                keys_by_name[name] = key
-                encoded.append((name, self._encode(value)))
-        return [keys_by_name[name] for name in self._store.create_many(encoded)] + repeated
+        return _bulk.add_many(self, items)
 
     def update(self, other: Any = (), /, **kwargs: Any) -> None:
-        """As ``dict.update``; all keys and values are checked before any write."""
-        if isinstance(other, Mapping):
-            pairs = list(other.items())
-        elif hasattr(other, "keys"):
-            pairs = [(k, other[k]) for k in other.keys()]  # noqa: SIM118 - dict.update protocol
-        else:
-            pairs = list(other)
-        self.set_many(pairs + list(kwargs.items()))
+        """As ``dict.update`` (see :meth:`set_many`)."""
+        self.set_many(_bulk.update_pairs(other, kwargs))
 
     def clear(self) -> None:
         self._refuse_change("clear()")
@@ -415,10 +366,6 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         derived = copy.copy(self)
         derived._store = store
         return derived
-
-
-def _pairs(items: Mapping[Any, Any] | Iterable[tuple[Any, Any]]) -> Iterable[tuple[Any, Any]]:
-    return items.items() if isinstance(items, Mapping) else items
 
 
 class _KeysView(KeysView[SafeStrTuple]):

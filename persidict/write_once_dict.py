@@ -6,6 +6,7 @@ import pickle
 import random
 from typing import Any
 
+from ._bulk import Items, pairs_of
 from .jokers import Joker
 from .persi_dict import PersiDict
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
@@ -74,16 +75,26 @@ class WriteOnceDict(PersiDictWrapper):
                              " written again")
         self.consistency_checks_passed += 1
 
-    def set_many(self, items: Any) -> None:
-        pairs = list(items.items() if hasattr(items, "items") else items)
+    def set_many(self, items: Items) -> None:
+        """Write the items in order: the first value of a key wins, later ones are
+        ignored (and sampled, each against the stored value)."""
+        pairs = list(pairs_of(items))
         for key, value in pairs:  # first, so that DELETE_CURRENT refuses before any write
             if isinstance(value, Joker):
                 self._inner[key] = value
-        values = [(key, value) for key, value in pairs if not isinstance(value, Joker)]
-        latest = {SafeStrTuple(key): value for key, value in values}
-        for key in self._inner.add_many(values):
+        firsts: dict[SafeStrTuple, Any] = {}
+        rewrites = []
+        for key, value in pairs:
+            if not isinstance(value, Joker):
+                key = SafeStrTuple(key)
+                if key in firsts:
+                    rewrites.append((key, value))
+                else:
+                    firsts[key] = value
+        present = self._inner.add_many(firsts.items())
+        for key, value in [(key, firsts[key]) for key in present] + rewrites:
             if random.random() < self._p:
-                self._check(key, latest[key])
+                self._check(key, value)
 
     def update(self, other: Any = (), /, **kwargs: Any) -> None:
         PersiDict.update(self, other, **kwargs)

@@ -104,3 +104,31 @@ def test_jokers_are_not_stored_as_values_of_a_joker_base_class(
     d["a"] = KEEP_CURRENT  # a joker is not a value: the base class does not apply
     d["a"] = DELETE_CURRENT
     assert "a" not in d
+
+
+@pytest.mark.parametrize("method", ["update", "set_many"])
+def test_bulk_items_for_one_key_apply_in_order(pdict: PersiDict, method: str) -> None:
+    pdict.update({"stored": 0, "dropped": 0, "kept": 0})
+    getattr(pdict, method)([
+        ("a", DELETE_CURRENT), ("a", 5),  # the last one wins, as in dict.update
+        ("b", 5), ("b", DELETE_CURRENT),
+        ("c", 1), ("c", KEEP_CURRENT),  # keeps what came before it in the batch
+        ("stored", KEEP_CURRENT),  # or what is stored
+        ("dropped", DELETE_CURRENT), ("dropped", KEEP_CURRENT),
+        ("kept", DELETE_CURRENT), ("kept", 7), ("kept", KEEP_CURRENT),
+        ("e", 1), ("e", 2),
+    ])
+    assert {k.strings: v for k, v in pdict.items()} == {
+        ("a",): 5, ("c",): 1, ("stored",): 0, ("kept",): 7, ("e",): 2}
+
+
+def test_bulk_items_on_write_once_dicts_refuse_before_writing(
+        make_dict: Callable[..., PersiDict]) -> None:
+    d = make_dict(immutable_items=True)
+    with pytest.raises(KeyError, match="write-once"):
+        d.update([("a", 5), ("a", DELETE_CURRENT)])
+    with pytest.raises(KeyError, match="write-once"):
+        d.update([("b", 1), ("a", 5), ("a", 6)])  # a second write of one key
+    assert len(d) == 0
+    d.update([("a", KEEP_CURRENT), ("a", 5), ("a", KEEP_CURRENT)])
+    assert d == {"a": 5}

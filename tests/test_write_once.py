@@ -145,3 +145,20 @@ def test_get_params_round_trip(make_write_once: Callable[..., WriteOnceDict]) ->
     d["a"] = [1]
     assert twin["a"] == [1]
     assert (twin.file_type, twin.immutable_items) == ("json", True)
+
+
+def test_bulk_rewrites_are_each_checked_in_order(
+        make_write_once: Callable[..., WriteOnceDict]) -> None:
+    d = make_write_once(1)
+    d["a"] = 1
+    with pytest.raises(ValueError, match="different"):
+        d.update([("a", 2), ("a", 1)])  # the 2 was a different value, ignored
+    assert counters(d) == (1, 0, 1)
+    d.update([("n", 1), ("n", 1), ("m", KEEP_CURRENT), ("m", 3)])
+    assert (d["n"], d["m"], counters(d)) == (1, 3, (2, 1, 1))
+    with pytest.raises(ValueError, match="different"):
+        d.set_many([("x", 1), ("x", 2)])  # the first write of x wins
+    assert d["x"] == 1
+    with pytest.raises(KeyError):
+        d.set_many([("y", 1), ("y", DELETE_CURRENT)])
+    assert "y" not in d

@@ -218,6 +218,22 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
             return False
         return True
 
+    def holds(self, key: NonEmptySafeStrTuple, value: Any) -> bool:
+        """Whether ``key`` is stored with exactly what writing ``value`` would store
+        (or with what an earlier encoder wrote for it); ``False`` if ``key`` is absent.
+        Unlike ``d[key] == value`` it holds for NaN and for objects without ``__eq__``.
+
+        Raises:
+            TypeError: for a value this dict cannot store.
+            CorruptValueError: if the stored bytes differ and do not decode.
+        """
+        name = self._name_of(key)
+        data = self._encode(value)
+        stored = self._store.read_or_none(name)
+        if stored is None:
+            return False
+        return stored == data or self._format.dumps(self._decode(key, stored)) == data
+
     def timestamp(self, key: NonEmptySafeStrTuple) -> float:
         """POSIX time of the last write of ``key``."""
         name = self._name_of(key)

@@ -82,6 +82,9 @@ class PersiDictWrapper(PersiDict):
     def delete_if_exists(self, key: NonEmptySafeStrTuple) -> bool:
         return self._inner.delete_if_exists(key)
 
+    def holds(self, key: NonEmptySafeStrTuple, value: Any) -> bool:
+        return self._inner.holds(key, value)
+
     def timestamp(self, key: NonEmptySafeStrTuple) -> float:
         return self._inner.timestamp(key)
 

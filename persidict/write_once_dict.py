@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 import random
 from typing import Any
 
@@ -13,19 +12,14 @@ from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
 from .wrappers import PersiDictWrapper
 
 
-def _same_value(a: Any, b: Any) -> bool:
-    try:
-        return bool(a == b)
-    except (TypeError, ValueError):  # e.g. numpy arrays compare elementwise
-        return pickle.dumps(a) == pickle.dumps(b)
-
-
 class WriteOnceDict(PersiDictWrapper):
     """Wraps a write-once dict (``immutable_items=True``) so that a second write of a
     key is ignored instead of refused.
 
     With probability ``p_consistency_checks`` (``None`` means 0) an ignored write
-    is compared with the stored value, and a difference raises ``ValueError``.
+    is compared with the stored value (as bytes, see :meth:`PersiDict.holds`: NaN
+    and objects without ``__eq__`` compare equal to themselves), and a difference
+    raises ``ValueError``.
 
     >>> from persidict import LocalDict
     >>> d = WriteOnceDict(LocalDict(immutable_items=True), p_consistency_checks=1)
@@ -70,7 +64,7 @@ class WriteOnceDict(PersiDictWrapper):
 
     def _check(self, key: NonEmptySafeStrTuple, value: Any) -> None:
         self.consistency_checks_attempted += 1
-        if not _same_value(self._inner[key], value):
+        if not self._inner.holds(key, value):
             raise ValueError(f"{key!r} is stored with a different value than the one"
                              " written again")
         self.consistency_checks_passed += 1

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import pickle
 from collections.abc import Callable
 
+import lz4.frame
 import numpy as np
 import pytest
 
 from persidict import DELETE_CURRENT, KEEP_CURRENT, LocalDict, PersiDict, WriteOnceDict
+from persidict.errors import CorruptValueError
 
 
 @pytest.fixture
@@ -145,6 +149,79 @@ def test_get_params_round_trip(make_write_once: Callable[..., WriteOnceDict]) ->
     d["a"] = [1]
     assert twin["a"] == [1]
     assert (twin.file_type, twin.immutable_items) == ("json", True)
+
+
+class Point:
+    """A value without ``__eq__``: two equal-looking points are not ``==``."""
+
+    def __init__(self, x: int) -> None:
+        self.x = x
+
+
+def test_checks_compare_stored_bytes_not_eq(make_write_once: Callable[..., WriteOnceDict]) -> None:
+    d = make_write_once(1)
+    d["nan"] = {"loss": float("nan")}
+    d["nan"] = {"loss": float("nan")}  # nan != nan, yet the same bytes are stored
+    d["obj"] = Point(1)
+    d["obj"] = Point(1)
+    assert counters(d) == (2, 2, 0)
+    with pytest.raises(ValueError, match="different"):
+        d["obj"] = Point(2)
+    with pytest.raises(ValueError, match="different"):
+        d["nan"] = {"loss": 0.0}
+    assert counters(d) == (4, 2, 2)
+
+
+def other_encoding(file_type: str, data: bytes) -> bytes:
+    """The same value as another encoder version could have written it."""
+    if file_type == "json":
+        return json.dumps(json.loads(data), indent=2).encode()
+    return pickle.dumps(pickle.loads(lz4.frame.decompress(data)), protocol=2)
+
+
+@pytest.mark.parametrize("file_type", ["pkl", "json"])
+def test_checks_accept_the_same_value_in_another_encoding(
+        make_write_once: Callable[..., WriteOnceDict], file_type: str) -> None:
+    d = make_write_once(1, file_type=file_type)
+    d["k"] = {"a": [1, 2.5]}
+    [name] = d.store.names()
+    d.store.write(name, other_encoding(file_type, d.store.read(name)))
+    d["k"] = {"a": [1, 2.5]}
+    assert counters(d) == (1, 1, 0)
+    assert d.holds("k", {"a": [1, 2.5]})
+    assert not d.holds("k", {"a": [1, 2]})
+
+
+def test_holds(pdict: PersiDict) -> None:
+    pdict["k"] = {"loss": float("nan")}
+    assert pdict.holds("k", {"loss": float("nan")})
+    assert not pdict.holds("k", {"loss": 1.0})
+    assert not pdict.holds("absent", 1)
+    assert not pdict.get_subdict("k").holds("x", 1)
+    pdict["p", "x"] = Point(3)
+    assert pdict.get_subdict("p").holds("x", Point(3))
+    with pytest.raises(TypeError):
+        pdict.holds("k", KEEP_CURRENT)
+    with pytest.raises(ValueError, match="unsafe"):
+        pdict.holds("../k", 1)
+    with pytest.raises(TypeError):
+        pdict.holds(5, 1)  # type: ignore[arg-type]
+
+
+def test_holds_refuses_a_value_the_dict_cannot_store(make_dict: Callable[..., PersiDict]) -> None:
+    d = make_dict(base_class_for_values=int)
+    d["k"] = 1
+    assert d.holds("k", 1)
+    with pytest.raises(TypeError, match="int"):
+        d.holds("k", "1")
+
+
+def test_holds_raises_on_a_corrupt_value(pdict: PersiDict) -> None:
+    pdict["k"] = 1
+    [name] = pdict.store.names()
+    pdict.store.write(name, b"\x00garbage")
+    with pytest.raises(CorruptValueError):
+        pdict.holds("k", 1)
 
 
 def test_bulk_rewrites_are_each_checked_in_order(

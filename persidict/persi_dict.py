@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import heapq
 import random
+import sys
 from collections.abc import (
     ItemsView,
     Iterable,
@@ -15,10 +16,12 @@ from collections.abc import (
     ValuesView,
 )
 from operator import itemgetter
+from types import FrameType
 from typing import Any
 
-from . import _bulk
+from . import _bulk, _listing
 from ._atomic import AtomicUpdates
+from ._listing import Pending
 from ._naming import Naming
 from .errors import CorruptValueError
 from .formats import format_for
@@ -251,15 +254,21 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
 
     # --- many items
 
+    _pending: Pending | None = None  # see _listing.py: list(d) lists once
+
     def __iter__(self) -> Iterator[SafeStrTuple]:
-        keys_in = self._naming.keys_in
-        for folder, leaves in self._store.names_by_folder(self._naming.suffix):
-            yield from keys_in(folder, leaves)
+        return self._iter_keys(sys._getframe(1))
 
     def __len__(self) -> int:
-        count_in = self._naming.count_in
-        return sum(count_in(folder, leaves)
-                   for folder, leaves in self._store.names_by_folder(self._naming.suffix))
+        return self._count_keys(sys._getframe(1))
+
+    def _iter_keys(self, caller: FrameType) -> Iterator[SafeStrTuple]:
+        self._pending, keys = _listing.keys(self._store, self._naming, caller)
+        return keys
+
+    def _count_keys(self, caller: FrameType) -> int:
+        pending, self._pending = self._pending, None
+        return _listing.count(self._store, self._naming, caller, pending)
 
     def __ior__(self, other: Any) -> PersiDict:
         self.update(other)
@@ -384,22 +393,34 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         return derived
 
 
+# The views pass their caller on, so that list(d.keys()) lists once too (_listing.py).
+
 class _KeysView(KeysView[SafeStrTuple]):
     _mapping: PersiDict
 
+    def __len__(self) -> int:
+        return self._mapping._count_keys(sys._getframe(1))
+
     def __iter__(self) -> Iterator[SafeStrTuple]:
-        return iter(self._mapping)  # the dict's own iterator, without one more generator
+        return self._mapping._iter_keys(sys._getframe(1))
 
 
 class _ItemsView(ItemsView[SafeStrTuple, Any]):
     _mapping: PersiDict
 
+    def __len__(self) -> int:
+        return self._mapping._count_keys(sys._getframe(1))
+
     def __iter__(self) -> Iterator[tuple[SafeStrTuple, Any]]:
-        return self._mapping._read_items(self._mapping)
+        return self._mapping._read_items(self._mapping._iter_keys(sys._getframe(1)))
 
 
 class _ValuesView(ValuesView[Any]):
     _mapping: PersiDict
 
+    def __len__(self) -> int:
+        return self._mapping._count_keys(sys._getframe(1))
+
     def __iter__(self) -> Iterator[Any]:
-        return (value for _, value in self._mapping._read_items(self._mapping))
+        items = self._mapping._read_items(self._mapping._iter_keys(sys._getframe(1)))
+        return (value for _, value in items)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, ItemsView, Iterable, Iterator, ValuesView
 from contextlib import AbstractContextManager
+from types import FrameType
 from typing import Any
 
 from ._atomic import _MISSING
@@ -126,11 +127,11 @@ class PersiDictWrapper(PersiDict):
 
     # many items
 
-    def __iter__(self) -> Iterator[SafeStrTuple]:
-        return iter(self._inner)
+    def _iter_keys(self, caller: FrameType) -> Iterator[SafeStrTuple]:
+        return self._inner._iter_keys(caller)
 
-    def __len__(self) -> int:
-        return len(self._inner)
+    def _count_keys(self, caller: FrameType) -> int:
+        return self._inner._count_keys(caller)
 
     def items(self) -> ItemsView[SafeStrTuple, Any]:
         return self._inner.items()

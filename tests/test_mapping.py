@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+import gc
+import tracemalloc
+from collections.abc import Callable, Iterator, MutableMapping
+from typing import Any
 
 import pytest
 
 from persidict import PersiDict, SafeStrTuple
+from persidict.wrappers import PersiDictWrapper
 
 VALUES = [0, -7, 2**70, 3.25, "", "text", "ünïcode", None, True, [1, [2, "x"]],
           {"a": {"b": [None, 1.5]}}, (1, "two"), {"set", "of"}]
@@ -313,3 +317,83 @@ def test_a_value_of_several_megabytes_round_trips(pdict: PersiDict) -> None:
     pdict["small"] = 1
     assert pdict["big"] == value
     assert dict(pdict.items()) == {("big",): value, ("small",): 1}
+
+
+def spy_on_listings(d: PersiDict, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every listing the store of ``d`` is asked for (not the listings one
+    listing method makes through another)."""
+    listed: list[str] = []
+    depth = [0]
+    store = d.store
+    def spying(method: str) -> Callable[..., Iterator[Any]]:
+        real = getattr(store, method)
+
+        def spy(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            if not depth[0]:
+                listed.append(method)
+            depth[0] += 1
+            try:
+                yield from real(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return spy
+
+    for method in ("names", "names_by_folder", "infos", "mtimes_by_folder"):
+        monkeypatch.setattr(store, method, spying(method))
+    return listed
+
+
+IDIOMS: list[Callable[[PersiDict], Any]] = [
+    list, sorted, tuple, set, lambda d: list(d.keys()), lambda d: sorted(d.keys()),
+    lambda d: list(d.values()), lambda d: list(d.items()), lambda d: tuple(d.items()),
+    lambda d: list(PersiDictWrapper(d)), lambda d: list(PersiDictWrapper(d).values())]
+
+
+@pytest.mark.parametrize("idiom", IDIOMS)
+def test_list_idioms_list_the_store_once(make_dict: Callable[..., PersiDict],
+                                         monkeypatch: pytest.MonkeyPatch,
+                                         idiom: Callable[[PersiDict], Any]) -> None:
+    d = make_dict()
+    d.update({"a": 1, ("b", "c"): 2, ("b", "d"): 3})
+    listed = spy_on_listings(d, monkeypatch)
+    assert len(idiom(d)) == 3
+    assert listed == ["names_by_folder"]
+    listed.clear()
+    assert len(idiom(d.get_subdict("b"))) == 2
+    assert listed == []  # a subdict has a store of its own: the spy does not see it
+
+
+def test_no_listing_outlives_the_call_that_made_it(make_dict: Callable[..., PersiDict]) -> None:
+    d, other = make_dict(), make_dict()
+    d["a"] = 1
+    n = len(d)
+    other["b"] = 2
+    assert n == 1
+    assert sorted(d) == ["a", "b"]
+    it = iter(d)
+    assert len(d) == 2  # a separate call: the iterator made above does not take its listing
+    other["c"] = 3
+    assert sorted(it) == ["a", "b", "c"]
+    keys = d.keys()
+    assert len(keys) == 3
+    del other["a"]
+    assert sorted(keys) == ["b", "c"]
+    assert len(list(d.values())) == 2
+
+
+def test_len_holds_no_listing_afterwards(make_dict: Callable[..., PersiDict]) -> None:
+    d = make_dict()
+    d.set_many({("k", f"key-number-{i}"): i for i in range(1000)})
+    assert len(d) == 1000
+    gc.collect()
+    tracemalloc.start()
+    try:
+        for _ in range(3):  # listings that keep nothing, to compare with
+            assert sum(1 for _ in d) == 1000
+        before, _ = tracemalloc.get_traced_memory()
+        assert len(d) == 1000
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert after - before < 1000 * 30  # the names alone would take 1000 * 70 bytes

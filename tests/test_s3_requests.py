@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -90,8 +91,11 @@ def test_listing_costs_one_request_per_thousand_keys(make_dict: Callable[..., An
     s3dict["top"] = 0
     count = Requests(s3dict)
     assert count.of(lambda: len(s3dict)) == ["ListObjectsV2"] * 2
-    # (list(d) would also call len(d) for a size hint: two listings)
     assert count.of(lambda: sum(1 for _ in s3dict)) == ["ListObjectsV2"] * 2
+    # list() asks len() for a size hint as well: still one listing
+    for idiom in (list, sorted, tuple, set):
+        assert count.of(partial(idiom, s3dict)) == ["ListObjectsV2"] * 2, idiom
+        assert count.of(lambda i=idiom: i(s3dict.keys())) == ["ListObjectsV2"] * 2, idiom
     assert count.of(lambda: list(s3dict.keys_and_timestamps())) == ["ListObjectsV2"] * 2
     assert count.of(lambda: s3dict.newest_keys(3)) == ["ListObjectsV2"] * 2
     assert count.of(lambda: s3dict.oldest_keys()) == ["ListObjectsV2"] * 2
@@ -105,6 +109,8 @@ def test_bulk_reads_cost_one_get_per_value(s3dict: S3Dict) -> None:
     count = Requests(s3dict)
     sent = count.of(lambda: dict(s3dict.items()))
     assert sorted(sent) == ["GetObject"] * 50 + ["ListObjectsV2"]
+    assert sorted(count.of(lambda: list(s3dict.items()))) == ["GetObject"] * 50 + ["ListObjectsV2"]
+    assert sorted(count.of(lambda: list(s3dict.values()))) == ["GetObject"] * 50 + ["ListObjectsV2"]
     assert count.of(lambda: s3dict.get_many(["1", "2"])) == ["GetObject"] * 2
     assert count.of(lambda: s3dict.update({"x": 1, "y": 2})) == ["PutObject"] * 2
     assert count.of(lambda: s3dict.add_many({"x": 1, "z": 2})) == ["PutObject"] * 2

@@ -68,6 +68,8 @@ class OverlappingMultiDict:
                    for file_type, params in self.individual_subdicts_params.items()}}
 
     def __reduce__(self) -> tuple[Any, ...]:
+        for file_type in self.individual_subdicts_params:
+            getattr(self, file_type).__reduce__()  # raises for a dict that cannot be pickled
         return _rebuild, (self.dict_type, self.shared_subdicts_params,
                           self.individual_subdicts_params)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -120,3 +121,13 @@ def test_get_params_gives_copies(multi: OverlappingMultiDict) -> None:
     twin = OverlappingMultiDict(**again)
     twin.txt["a"] = "still text"
     assert multi.txt["a"] == "still text"
+
+
+def test_pickles_as_parameters(multi: OverlappingMultiDict) -> None:
+    if isinstance(multi.json, LocalDict):
+        with pytest.raises(TypeError, match="cannot be pickled"):
+            pickle.dumps(multi)
+        return
+    twin = pickle.loads(pickle.dumps(multi))
+    multi.txt["k"] = "text"
+    assert twin.txt["k"] == "text"

@@ -11,6 +11,7 @@ from .errors import ConflictError
 from .jokers import DELETE_CURRENT, KEEP_CURRENT
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
 from .stores import ItemInfo, Store
+from .ttl import TTL
 
 _MISSING: Any = object()
 
@@ -20,6 +21,7 @@ class AtomicUpdates:
 
     if TYPE_CHECKING:
         _store: Store
+        _ttl: TTL | None
 
         @property
         def base_url(self) -> str: ...
@@ -29,6 +31,8 @@ class AtomicUpdates:
         def _decode(self, key: Any, data: bytes) -> Any: ...
         def _refuse_change(self, key: Any) -> None: ...
         def _info(self, key: NonEmptySafeStrTuple) -> ItemInfo: ...
+        def _read_live(self, key: Any, name: str) -> tuple[bytes, ItemInfo]: ...
+        def _create(self, name: str, data: bytes) -> bool: ...
         def __getitem__(self, key: NonEmptySafeStrTuple) -> Any: ...
         def __iter__(self) -> Iterator[SafeStrTuple]: ...
 
@@ -38,7 +42,9 @@ class AtomicUpdates:
     # loop of them, never a check-then-write. Plain ``d[k] = v`` takes part: a
     # store applies it atomically with respect to the conditional primitives
     # (a folder holds the same short per-folder flock around its rename), so a
-    # compare-and-set never overwrites a plain write it did not see.
+    # compare-and-set never overwrites a plain write it did not see. With a TTL
+    # an expired version counts as absent: it is replaced, or deleted, only by a
+    # conditional request on its etag (ttl.py).
 
     def etag(self, key: NonEmptySafeStrTuple) -> str:
         """An opaque tag of the current version of ``key``; every write gives a new one.
@@ -54,11 +60,7 @@ class AtomicUpdates:
         Raises:
             KeyError: if ``key`` is absent.
         """
-        name = self._name_of(key)
-        try:
-            data, info = self._store.read_with_info(name)
-        except KeyError:
-            raise KeyError(key) from None
+        data, info = self._read_live(key, self._name_of(key))
         return self._decode(key, data), info.etag
 
     def compare_and_set(self, key: NonEmptySafeStrTuple, value: Any, etag: str | None) -> bool:
@@ -75,7 +77,7 @@ class AtomicUpdates:
             self._refuse_change(key)
         data = self._encode(value)
         if etag is None:
-            return self._store.create(name, data)
+            return self._create(name, data)
         return self._store.replace(name, data, etag)
 
     def compare_and_delete(self, key: NonEmptySafeStrTuple, etag: str) -> bool:
@@ -107,7 +109,7 @@ class AtomicUpdates:
                 return self[key]
             except KeyError:
                 data = data or self._encode(default)
-            if self._store.create(name, data):
+            if self._create(name, data):
                 return default
 
     def pop(self, key: NonEmptySafeStrTuple, default: Any = _MISSING) -> Any:
@@ -123,6 +125,11 @@ class AtomicUpdates:
             try:
                 data, info = self._store.read_with_info(name)
             except KeyError:
+                data = None
+            if data is not None and self._ttl is not None and not self._ttl.is_live(info):
+                self._store.delete_if(name, info.etag)  # gone already for every reader
+                data = None
+            if data is None:
                 if default is _MISSING:
                     raise KeyError(key) from None
                 return default
@@ -164,15 +171,26 @@ class AtomicUpdates:
         for _ in range(retries):
             try:
                 data, info = self._store.read_with_info(name)
-                old, etag = self._decode(key, data), info.etag
+                etag: str | None = info.etag
             except KeyError:
+                data, etag = None, None
+            expired = data is not None and self._ttl is not None and not self._ttl.is_live(info)
+            if data is None or expired:
                 if default is _MISSING:
                     raise KeyError(key) from None
-                old, etag = default, None
+                old = default
+            else:
+                old = self._decode(key, data)
             new = fn(old)
             if new is KEEP_CURRENT:
                 return old
-            if new is DELETE_CURRENT:
+            if expired and etag is not None:  # a create over the expired version
+                if new is DELETE_CURRENT:
+                    self._store.delete_if(name, etag)
+                    return new
+                if self._store.replace(name, self._encode(new), etag):
+                    return new
+            elif new is DELETE_CURRENT:
                 if etag is None or self.compare_and_delete(key, etag):
                     return new
             elif self.compare_and_set(key, new, etag):

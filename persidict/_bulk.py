@@ -13,6 +13,7 @@ from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
 
 if TYPE_CHECKING:
     from .persi_dict import PersiDict
+    from .ttl import TTL
 
 Items = Mapping[Any, Any] | Iterable[tuple[Any, Any]]
 
@@ -34,12 +35,24 @@ def update_pairs(other: Any, kwargs: dict[str, Any]) -> list[tuple[Any, Any]]:
 
 
 def read_items(d: PersiDict, keys: Iterable[Any]) -> Iterator[tuple[SafeStrTuple, Any]]:
-    """Yield ``(key, value)`` for the keys still present, in order."""
+    """Yield ``(key, value)`` for the keys still present (and live), in order."""
     pending: deque[SafeStrTuple] = deque()
-    for _, data in d._store.read_many(_names_noting(d, keys, pending)):
+    names = _names_noting(d, keys, pending)
+    if d._ttl is not None:
+        yield from _read_live_items(d, d._ttl, names, pending)
+        return
+    for _, data in d._store.read_many(names):
         key = pending.popleft()
         if data is not None:
             yield key, d._decode(key, data)
+
+
+def _read_live_items(d: PersiDict, ttl: TTL, names: Iterator[str],
+                     pending: deque[SafeStrTuple]) -> Iterator[tuple[SafeStrTuple, Any]]:
+    for _, found in d._store.read_many_with_info(names):
+        key = pending.popleft()
+        if found is not None and ttl.is_live(found[1]):
+            yield key, d._decode(key, found[0])
 
 
 def _names_noting(d: PersiDict, keys: Iterable[Any],
@@ -80,7 +93,7 @@ def set_many(d: PersiDict, items: Items) -> None:
         final[name] = key, d._encode(value)
     writes = [(name, data) for name, (_, data) in final.items() if data is not None]
     if d.immutable_items:
-        present = d._store.create_many(writes)
+        present = _over_expired(d, d._store.create_many(writes), dict(writes))
         if present:
             raise KeyError(f"{final[present[0]][0]!r} is already set and this dict is"
                            " write-once (immutable_items=True)")
@@ -104,4 +117,13 @@ def add_many(d: PersiDict, items: Items) -> list[SafeStrTuple]:
         else:
             keys_by_name[name] = key
             encoded.append((name, d._encode(value)))
-    return [keys_by_name[name] for name in d._store.create_many(encoded)] + repeated
+    present = _over_expired(d, d._store.create_many(encoded), dict(encoded))
+    return [keys_by_name[name] for name in present] + repeated
+
+
+def _over_expired(d: PersiDict, present: list[str], data: dict[str, bytes]) -> list[str]:
+    """The names of ``present`` still present once each expired one is replaced
+    (conditionally on the version seen) by its ``data``."""
+    if d._ttl is None or not present:
+        return present
+    return [name for name in present if not d._create(name, data[name])]

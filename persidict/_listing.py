@@ -14,14 +14,14 @@ a later, separate iteration.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 from ._naming import Naming
 from .safe_str_tuple import SafeStrTuple
-from .stores import Store
 
 Groups = list[tuple[str, list[str]]]
+Lister = Callable[[], Iterator[tuple[str, list[str]]]]  # one listing: (folder, leaves) groups
 
 
 class Pending:
@@ -39,17 +39,18 @@ class Pending:
         return not self.started and self.caller == id(caller) and self.lasti == caller.f_lasti
 
 
-def keys(store: Store, naming: Naming, caller: FrameType) -> tuple[Pending, Iterator[SafeStrTuple]]:
+def keys(lister: Lister, naming: Naming,
+         caller: FrameType) -> tuple[Pending, Iterator[SafeStrTuple]]:
     """A key iterator that lists when first pulled, unless a ``len`` from ``caller``'s
     same instruction hands it a listing first; and the claim that lets it."""
     pending = Pending(caller)
-    return pending, _keys(store, naming, pending)
+    return pending, _keys(lister, naming, pending)
 
 
-def _keys(store: Store, naming: Naming, pending: Pending) -> Iterator[SafeStrTuple]:
+def _keys(lister: Lister, naming: Naming, pending: Pending) -> Iterator[SafeStrTuple]:
     pending.started = True
     given, pending.groups = pending.groups, None
-    groups = store.names_by_folder(naming.suffix) if given is None else _draining(given)
+    groups = lister() if given is None else _draining(given)
     keys_in = naming.keys_in
     for folder, leaves in groups:
         yield from keys_in(folder, leaves)
@@ -61,9 +62,9 @@ def _draining(groups: Groups) -> Iterator[tuple[str, list[str]]]:
         yield groups.pop()
 
 
-def count(store: Store, naming: Naming, caller: FrameType, pending: Pending | None) -> int:
+def count(lister: Lister, naming: Naming, caller: FrameType, pending: Pending | None) -> int:
     """The number of keys; handed to ``pending`` if the same call made it."""
-    groups = store.names_by_folder(naming.suffix)
+    groups = lister()
     if pending is not None and pending.asked_from(caller):
         groups = pending.groups = list(groups)  # type: ignore[assignment]
     count_in = naming.count_in

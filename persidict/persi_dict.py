@@ -20,6 +20,7 @@ from types import FrameType
 from typing import Any
 
 from . import _bulk, _listing
+from . import ttl as _ttl
 from ._atomic import AtomicUpdates
 from ._listing import Pending
 from ._naming import Naming
@@ -60,7 +61,8 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
     """
 
     def __init__(self, store: Store, *, file_type: str = "pkl", immutable_items: bool = False,
-                 digest_len: int = 8, base_class_for_values: type | None = None) -> None:
+                 digest_len: int = 8, base_class_for_values: type | None = None,
+                 ttl: float | None = None) -> None:
         if not isinstance(store, Store):
             raise TypeError(f"store must be a persidict Store, not {type(store).__name__}")
         if not isinstance(immutable_items, bool):
@@ -78,6 +80,8 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         self._digest_len = _check_digest_len(digest_len)
         self._base_class_for_values = base_class_for_values
         self._naming = Naming(file_type, self._name_digest_len())
+        seconds = _ttl.check_ttl(ttl)
+        self._ttl = None if seconds is None else _ttl.TTL(seconds)
 
     @property
     def file_type(self) -> str:
@@ -99,6 +103,11 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         """The class every value must be an instance of, if any."""
         return self._base_class_for_values
 
+    @property
+    def ttl(self) -> float | None:
+        """Seconds an item lives after its last write (``None``: for ever); see ttl.py."""
+        return None if self._ttl is None else self._ttl.seconds
+
     def _name_digest_len(self) -> int:
         """The digest length used in store names (S3 names carry none)."""
         return self.digest_len
@@ -112,7 +121,7 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
     def _shared_params(self) -> dict[str, Any]:
         return {"file_type": self.file_type, "immutable_items": self.immutable_items,
                 "digest_len": self.digest_len,
-                "base_class_for_values": self.base_class_for_values}
+                "base_class_for_values": self.base_class_for_values, "ttl": self.ttl}
 
     @property
     def store(self) -> Store:
@@ -180,11 +189,39 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
 
     def __getitem__(self, key: NonEmptySafeStrTuple) -> Any:
         name = self._name_of(key)
+        if self._ttl is not None:
+            return self._get_live(self._ttl, key, name)
         try:
             data = self._store.read(name)
         except KeyError:
             raise KeyError(key) from None
         return self._decode(key, data)
+
+    def _get_live(self, expiry: _ttl.TTL, key: Any, name: str) -> Any:
+        try:
+            data, mtime = self._store.read_with_mtime(name)
+        except KeyError:
+            raise KeyError(key) from None
+        if not expiry.is_fresh(mtime):
+            raise KeyError(key)
+        return self._decode(key, data)
+
+    def _read_live(self, key: Any, name: str) -> tuple[bytes, ItemInfo]:
+        """The bytes and info of ``name``; ``KeyError(key)`` if absent or expired."""
+        try:
+            data, info = self._store.read_with_info(name)
+        except KeyError:
+            raise KeyError(key) from None
+        if self._ttl is not None and not self._ttl.is_live(info):
+            raise KeyError(key)
+        return data, info
+
+    def _create(self, name: str, data: bytes) -> bool:
+        """Store ``data`` only if ``name`` is absent (or expired: then only over the
+        version seen); return whether it did."""
+        if self._ttl is None:
+            return self._store.create(name, data)
+        return self._ttl.create(self._store, name, data)
 
     def __setitem__(self, key: NonEmptySafeStrTuple, value: Any) -> None:
         name = self._name_of(key)
@@ -196,25 +233,29 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         data = self._encode(value)
         if not self.immutable_items:
             self._store.write(name, data)
-        elif not self._store.create(name, data):
+        elif not self._create(name, data):
             raise KeyError(f"{key!r} is already set and this dict is write-once"
                            " (immutable_items=True)")
 
     def __delitem__(self, key: NonEmptySafeStrTuple) -> None:
-        name = self._name_of(key)
-        self._refuse_change(key)
-        try:
-            self._store.delete(name)
-        except KeyError:
-            raise KeyError(key) from None
+        if not self.delete_if_exists(key):
+            raise KeyError(key)
 
     def __contains__(self, key: object) -> bool:
-        return self._store.exists(self._name_of(key))  # type: ignore[arg-type]
+        name = self._name_of(key)  # type: ignore[arg-type]
+        if self._ttl is None:
+            return self._store.exists(name)
+        try:
+            return self._ttl.is_fresh(self._store.mtime(name))
+        except KeyError:
+            return False
 
     def delete_if_exists(self, key: NonEmptySafeStrTuple) -> bool:
         """Delete ``key`` if present; return whether it was."""
         name = self._name_of(key)
         self._refuse_change(key)
+        if self._ttl is not None:
+            return self._ttl.delete(self._store, name)
         try:
             self._store.delete(name)
         except KeyError:
@@ -232,8 +273,9 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         """
         name = self._name_of(key)
         data = self._encode(value)
-        stored = self._store.read_or_none(name)
-        if stored is None:
+        try:
+            stored = self._read_live(key, name)[0]
+        except KeyError:
             return False
         return stored == data or self._format.dumps(self._decode(key, stored)) == data
 
@@ -241,16 +283,33 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         """POSIX time of the last write of ``key``."""
         name = self._name_of(key)
         try:
-            return self._store.mtime(name)
+            mtime = self._store.mtime(name)
         except KeyError:
             raise KeyError(key) from None
+        if self._ttl is not None and not self._ttl.is_fresh(mtime):
+            raise KeyError(key)
+        return mtime
 
     def _info(self, key: NonEmptySafeStrTuple) -> ItemInfo:
         name = self._name_of(key)
         try:
-            return self._store.stat(name)
+            info = self._store.stat(name)
         except KeyError:
             raise KeyError(key) from None
+        if self._ttl is not None and not self._ttl.is_live(info):
+            raise KeyError(key)
+        return info
+
+    def purge_expired(self) -> int:
+        """Delete the expired items (each only if still the version listed, so a
+        value rewritten meanwhile stays); return how many were deleted. Allowed on
+        a write-once dict. 0 for a dict without TTL."""
+        if self._ttl is None:
+            return 0
+        keyed = self._naming.key
+        listed = (info for info in self._store.infos(self._naming.suffix)
+                  if keyed(info.name) is not None)
+        return self._ttl.purge(self._store, listed)
 
     # --- many items
 
@@ -263,12 +322,18 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         return self._count_keys(sys._getframe(1))
 
     def _iter_keys(self, caller: FrameType) -> Iterator[SafeStrTuple]:
-        self._pending, keys = _listing.keys(self._store, self._naming, caller)
+        self._pending, keys = _listing.keys(self._list_names, self._naming, caller)
         return keys
 
     def _count_keys(self, caller: FrameType) -> int:
         pending, self._pending = self._pending, None
-        return _listing.count(self._store, self._naming, caller, pending)
+        return _listing.count(self._list_names, self._naming, caller, pending)
+
+    def _list_names(self) -> Iterator[tuple[str, list[str]]]:
+        """One listing of the live items' names, grouped by folder."""
+        if self._ttl is None:
+            return self._store.names_by_folder(self._naming.suffix)
+        return self._ttl.live_groups(self._store, self._naming.suffix)
 
     def __ior__(self, other: Any) -> PersiDict:
         self.update(other)
@@ -310,7 +375,10 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
 
     def clear(self) -> None:
         self._refuse_change("clear()")
-        self._store.delete_many(self._naming.name(key) for key in self)
+        keys_in = self._naming.keys_in  # expired items too
+        self._store.delete_many(
+            self._naming.name(key) for folder, leaves in
+            self._store.names_by_folder(self._naming.suffix) for key in keys_in(folder, leaves))
 
     def random_key(self) -> SafeStrTuple | None:
         """A uniformly random key (one pass, no list in memory); ``None`` if empty."""
@@ -324,8 +392,10 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
 
     def keys_and_timestamps(self) -> Iterator[tuple[SafeStrTuple, float]]:
         """Yield ``(key, timestamp)`` for every item, from the listing alone."""
-        keyed = self._naming.keyed
-        for folder, leaves, mtimes in self._store.mtimes_by_folder(self._naming.suffix):
+        keyed, suffix = self._naming.keyed, self._naming.suffix
+        groups = self._store.mtimes_by_folder(suffix) if self._ttl is None \
+            else self._ttl.live_stamped(self._store, suffix)
+        for folder, leaves, mtimes in groups:
             yield from keyed(folder, leaves, mtimes)
 
     def values_and_timestamps(self) -> Iterator[tuple[Any, float]]:

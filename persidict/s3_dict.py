@@ -43,7 +43,8 @@ class S3Dict(PersiDict):
                  file_type: str = "pkl", immutable_items: bool = False, digest_len: int = 8,
                  base_class_for_values: type | None = None, *, endpoint_url: str | None = None,
                  client: Any = None, max_workers: int = 16, retry_mode: str = "standard",
-                 max_attempts: int = 5, lock_lease: float = 30.0) -> None:
+                 max_attempts: int = 5, lock_lease: float = 30.0,
+                 ttl: float | None = None) -> None:
         _check_str("bucket_name", bucket_name, allow_empty=False)
         _check_str("region", region)
         _check_str("root_prefix", root_prefix)
@@ -73,7 +74,8 @@ class S3Dict(PersiDict):
             store = CachingStore(remote, FileStore(cache_root, create=False),
                                  immutable=immutable_items)
         super().__init__(store, file_type=file_type, immutable_items=immutable_items,
-                         digest_len=digest_len, base_class_for_values=base_class_for_values)
+                         digest_len=digest_len, base_class_for_values=base_class_for_values,
+                         ttl=ttl)
         ensure_bucket(s3, bucket_name, region)
 
     def _name_digest_len(self) -> int:

@@ -51,6 +51,10 @@ class PersiDictWrapper(PersiDict):
     def base_class_for_values(self) -> type | None:
         return self._inner.base_class_for_values
 
+    @property
+    def ttl(self) -> float | None:
+        return self._inner.ttl
+
     def get_params(self) -> dict[str, Any]:
         return {"inner": self._inner}
 
@@ -88,6 +92,9 @@ class PersiDictWrapper(PersiDict):
 
     def timestamp(self, key: NonEmptySafeStrTuple) -> float:
         return self._inner.timestamp(key)
+
+    def purge_expired(self) -> int:
+        return self._inner.purge_expired()
 
     def etag(self, key: NonEmptySafeStrTuple) -> str:
         return self._inner.etag(key)

@@ -51,6 +51,12 @@ class Store(ABC):
     def read_with_info(self, name: str) -> tuple[bytes, ItemInfo]:
         """Return the bytes and the info of the same version, atomically."""
 
+    def read_with_mtime(self, name: str) -> tuple[bytes, float]:
+        """Return the bytes and the mtime of the same version (``read_with_info``
+        without building the etag)."""
+        data, info = self.read_with_info(name)
+        return data, info.mtime
+
     @abstractmethod
     def stat(self, name: str) -> ItemInfo:
         """Return the info of ``name`` without reading it."""
@@ -151,10 +157,23 @@ class Store(ABC):
         except KeyError:
             return None
 
+    def read_with_info_or_none(self, name: str) -> tuple[bytes, ItemInfo] | None:
+        """Return :meth:`read_with_info` of ``name``, ``None`` if it is absent."""
+        try:
+            return self.read_with_info(name)
+        except KeyError:
+            return None
+
     def read_many(self, names: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
         """Yield ``(name, bytes)`` for each name in order, ``None`` for an absent one."""
         for name in names:
             yield name, self.read_or_none(name)
+
+    def read_many_with_info(self, names: Iterable[str]) -> Iterator[
+            tuple[str, tuple[bytes, ItemInfo] | None]]:
+        """As :meth:`read_many`, each with the info of the version read."""
+        for name in names:
+            yield name, self.read_with_info_or_none(name)
 
     def write_many(self, items: Iterable[tuple[str, bytes]]) -> None:
         """Store many ``(name, data)`` pairs."""

@@ -94,6 +94,10 @@ class CachingStore(Store):
     def read_many(self, names: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
         return self.remote.map_ordered(self.read_or_none, names)
 
+    def read_many_with_info(self, names: Iterable[str]) -> Iterator[
+            tuple[str, tuple[bytes, ItemInfo] | None]]:
+        return self.remote.map_ordered(self.read_with_info_or_none, names)
+
     # writing
 
     def write(self, name: str, data: bytes) -> str:

@@ -100,6 +100,10 @@ class FileStore(Store):
         data, st = self._read_file(name)
         return data, _info(name, st)
 
+    def read_with_mtime(self, name: str) -> tuple[bytes, float]:
+        data, st = self._read_file(name)
+        return data, st.st_mtime_ns / 1e9
+
     def _read_file(self, name: str) -> tuple[bytes, os.stat_result]:
         fd = self._open_for_read(name)
         try:

@@ -355,6 +355,10 @@ class S3Store(Store):
     def read_many(self, names: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
         return self.map_ordered(self.read_or_none, names)
 
+    def read_many_with_info(self, names: Iterable[str]) -> Iterator[
+            tuple[str, tuple[bytes, ItemInfo] | None]]:
+        return self.map_ordered(self.read_with_info_or_none, names)
+
     def write_many(self, items: Iterable[tuple[str, bytes]]) -> None:
         self.write_each(self.write, items)
 

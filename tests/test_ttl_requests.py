@@ -1,0 +1,64 @@
+"""What TTL costs on S3, counted at the endpoint: the same requests as without it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import pytest
+from test_s3_requests import Requests
+
+import persidict.ttl
+from persidict import S3Dict
+
+
+@pytest.fixture(params=["s3_mock", "s3_http"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(params=[False, True], ids=["no-cache", "cache"])
+def s3dict(make_dict: Callable[..., Any], request: pytest.FixtureRequest,
+           tmp_path: Any) -> S3Dict:
+    d = make_dict(ttl=60)
+    params = {**d.get_params(), "base_dir": tmp_path / "cache" if request.param else None}
+    return S3Dict(**params)
+
+
+def test_single_key_reads_cost_one_request(s3dict: S3Dict,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    count = Requests(s3dict)
+    s3dict["a", "b"] = 1
+    assert count.of(lambda: s3dict.get(("a", "b"))) == ["GetObject"]
+    assert count.of(lambda: ("a", "b") in s3dict) == ["HeadObject"]
+    assert count.of(lambda: s3dict.timestamp(("a", "b"))) == ["HeadObject"]
+    assert count.of(lambda: s3dict.get_with_etag(("a", "b"))) == ["GetObject"]
+    monkeypatch.setattr(persidict.ttl, "clock", lambda: time.time() + 120)
+    assert count.of(lambda: s3dict.get(("a", "b"))) == ["GetObject"]  # expired: still one
+    assert count.of(lambda: ("a", "b") in s3dict) == ["HeadObject"]
+
+
+def test_add_costs_one_request_and_three_over_an_expired_item(
+        s3dict: S3Dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    count = Requests(s3dict)
+    assert count.of(lambda: s3dict.add("a", 1)) == ["PutObject"]
+    assert count.of(lambda: s3dict.add("a", 1)) == ["PutObject", "HeadObject"]
+    monkeypatch.setattr(persidict.ttl, "clock", lambda: time.time() + 120)
+    # the create fails, a HEAD finds the version expired, a PUT If-Match replaces it
+    assert count.of(lambda: s3dict.add("a", 2)) == ["PutObject", "HeadObject", "PutObject"]
+
+
+def test_listing_costs_one_request_per_thousand_keys(make_dict: Callable[..., Any]) -> None:
+    s3dict = make_dict(ttl=60)
+    s3dict.set_many({("k", str(i)): i for i in range(1001)})
+    count = Requests(s3dict)
+    assert count.of(lambda: len(s3dict)) == ["ListObjectsV2"] * 2
+    for idiom in (list, sorted, set):
+        assert count.of(partial(idiom, s3dict)) == ["ListObjectsV2"] * 2, idiom
+    assert count.of(lambda: s3dict.newest_keys(3)) == ["ListObjectsV2"] * 2
+    assert count.of(lambda: list(s3dict.keys_and_timestamps())) == ["ListObjectsV2"] * 2
+    assert count.of(lambda: s3dict.random_key()) == ["ListObjectsV2"] * 2
+    # nothing expired: a purge lists and deletes nothing
+    assert count.of(s3dict.purge_expired) == ["ListObjectsV2"] * 2

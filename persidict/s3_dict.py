@@ -103,6 +103,29 @@ class S3Dict(PersiDict):
     def base_dir(self) -> str | None:
         return self._cache_dir
 
+    def install_lifecycle_rule(self, days: int | None = None, *,
+                               whole_bucket: bool = False) -> int:
+        """Make S3 itself delete the objects under ``root_prefix`` ``days`` whole days
+        after they were written (default: ``ttl`` rounded up to days), with no
+        client running; return the days. The rule (ID ``persidict-ttl:<prefix>``)
+        replaces an earlier one of this prefix; the bucket's other rules stay. S3
+        applies it asynchronously (a day or more late), by write time, prefix-wide
+        (every file type and internal object); reads still check ``ttl``.
+
+        Raises:
+            TypeError, ValueError: for bad ``days``, none with no ``ttl``, or an
+                empty ``root_prefix`` (the whole bucket) without ``whole_bucket=True``.
+            StoreError: if S3 refuses (e.g. no s3:PutLifecycleConfiguration).
+        """
+        from .ttl import lifecycle_days
+
+        count = lifecycle_days(days, self.ttl)
+        if not self.root_prefix and not whole_bucket:
+            raise ValueError("root_prefix is empty: the rule would expire every object in"
+                             f" bucket {self.bucket_name!r}; pass whole_bucket=True to mean it")
+        self.s3_store.put_expiration_rule("persidict-ttl:" + self.root_prefix, count)
+        return count
+
     def get_params(self) -> dict[str, Any]:
         root = self.s3_store
         return {"bucket_name": root.bucket, "region": self._region, "root_prefix": root.prefix,

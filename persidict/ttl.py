@@ -43,6 +43,24 @@ def check_ttl(ttl: Any, what: str = "ttl") -> float | None:
     return seconds
 
 
+def lifecycle_days(days: Any, ttl: float | None) -> int:
+    """The whole days of an S3 expiration rule: ``days``, or ``ttl`` rounded up.
+
+    Raises:
+        TypeError: if ``days`` is not an int or None.
+        ValueError: if ``days`` is not positive, or is None with no ``ttl``.
+    """
+    if days is None:
+        if ttl is None:
+            raise ValueError("days must be given for a dict without ttl")
+        return max(1, math.ceil(ttl / 86400))
+    if isinstance(days, bool) or not isinstance(days, int):
+        raise TypeError(f"days must be an int or None, not {type(days).__name__}")
+    if days < 1:
+        raise ValueError(f"days must be at least 1, not {days}")
+    return days
+
+
 Group = tuple[str, list[str]]
 StampedGroup = tuple[str, list[str], list[float]]
 

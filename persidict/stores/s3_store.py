@@ -397,6 +397,32 @@ class S3Store(Store):
                              f" {first.get('Key')!r} ({first.get('Code')}:"
                              f" {first.get('Message', '')})")
 
+    # --- bucket lifecycle
+
+    def put_expiration_rule(self, rule_id: str, days: int) -> None:
+        """Install (or replace) the bucket lifecycle rule ``rule_id`` expiring the
+        objects under this store's prefix ``days`` days after they were written,
+        keeping the bucket's other rules. Two requests (GET, then PUT of the whole
+        configuration): not atomic against another process changing the rules."""
+        client_error, _ = botocore_errors()
+
+        def current() -> list[dict[str, Any]]:
+            try:
+                response = self.client.get_bucket_lifecycle_configuration(Bucket=self.bucket)
+            except client_error as e:
+                if error_code(e) == "NoSuchLifecycleConfiguration":
+                    return []
+                raise
+            return list(response.get("Rules", ()))
+
+        rules = [r for r in self._call("GetBucketLifecycleConfiguration", "", current)
+                 if r.get("ID") != rule_id]
+        rules.append({"ID": rule_id, "Filter": {"Prefix": self.prefix}, "Status": "Enabled",
+                      "Expiration": {"Days": days}})
+        self._call("PutBucketLifecycleConfiguration", "",
+                   lambda: self.client.put_bucket_lifecycle_configuration(
+                       Bucket=self.bucket, LifecycleConfiguration={"Rules": rules}))
+
     # --- locks
 
     def lock(self, name: str, timeout: float | None = None, *,

@@ -64,6 +64,12 @@ def folder_rows(table: Table, n: int, repeat: int, folder: str) -> None:
     compare(table, "folder list(d)", "ms", 1e3, plain, timed, list, repeat)
     compare(table, "folder newest_keys(10)", "ms", 1e3, plain, timed,
             lambda d: d.newest_keys(10), repeat)
+    items = FileDirDict(tempfile.mkdtemp(prefix="bench-ttl-", dir=folder), item_ttl=True)
+    for i, k in enumerate(keys):
+        items.set(k, {"i": i}, ttl=3600)
+    compare(table, "folder len(d), per-item ttl on all", "ms", 1e3, plain, items, len, repeat)
+    compare(table, "folder d[k], per-item ttl", "µs/key", us, plain, items,
+            per_key(lambda d, k: d[k]), repeat)
 
 
 def s3_rows(table: Table, n: int, repeat: int) -> None:
@@ -91,6 +97,13 @@ def s3_rows(table: Table, n: int, repeat: int) -> None:
                 requests)
         compare(table, "S3 newest_keys(10)", "ms", 1e3, plain, timed,
                 lambda d: d.newest_keys(10), repeat, requests)
+        items = S3Dict("bench-ttl", root_prefix="items", base_dir=None,
+                       endpoint_url=server.url, item_ttl=True)
+        for i in range(n):
+            items.set(("many", str(i)), i, ttl=3600)
+        items["k"] = list(range(100))
+        compare(table, "S3 len(d), per-item ttl on all", "ms", 1e3, plain, items, len,
+                repeat, requests)
     finally:
         server.stop()
 

@@ -39,6 +39,19 @@ def main() -> None:
     assert len(on_disk) == 0
     assert len(sessions) == 0
 
+    # Per-item expiry: on a dict opened with item_ttl=True (every handle of the store
+    # should be), set(k, v, ttl=...) gives one item its own lifetime, stored in the
+    # value's bytes. Items written without one never expire here (no dict-wide ttl).
+    cache = FileDirDict(folder, file_type="json", item_ttl=True)
+    cache.set("short", "gone soon", ttl=0.5)
+    cache["kept"] = "no expiry"
+    print("expires in about", round(cache.expires_at("short") - time.time(), 1), "s;",
+          "kept expires:", cache.expires_at("kept"))
+    assert cache.expires_at("kept") is None
+    time.sleep(0.7)
+    print("after 0.7 s:", sorted(cache), "| len:", len(cache))
+    assert sorted(cache) == ["kept"]
+
 
 if __name__ == "__main__":
     main()

@@ -126,7 +126,8 @@ class AtomicUpdates:
                 data, info = self._store.read_with_info(name)
             except KeyError:
                 data = None
-            if data is not None and self._ttl is not None and not self._ttl.is_live(info):
+            if data is not None and self._ttl is not None \
+                    and not self._ttl.is_live(info, data):
                 self._store.delete_if(name, info.etag)  # gone already for every reader
                 data = None
             if data is None:
@@ -174,7 +175,8 @@ class AtomicUpdates:
                 etag: str | None = info.etag
             except KeyError:
                 data, etag = None, None
-            expired = data is not None and self._ttl is not None and not self._ttl.is_live(info)
+            expired = data is not None and self._ttl is not None \
+                and not self._ttl.is_live(info, data)
             if data is None or expired:
                 if default is _MISSING:
                     raise KeyError(key) from None

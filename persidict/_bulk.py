@@ -51,7 +51,7 @@ def _read_live_items(d: PersiDict, ttl: TTL, names: Iterator[str],
                      pending: deque[SafeStrTuple]) -> Iterator[tuple[SafeStrTuple, Any]]:
     for _, found in d._store.read_many_with_info(names):
         key = pending.popleft()
-        if found is not None and ttl.is_live(found[1]):
+        if found is not None and ttl.is_live(found[1], found[0]):
             yield key, d._decode(key, found[0])
 
 

@@ -62,11 +62,13 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
 
     def __init__(self, store: Store, *, file_type: str = "pkl", immutable_items: bool = False,
                  digest_len: int = 8, base_class_for_values: type | None = None,
-                 ttl: float | None = None) -> None:
+                 ttl: float | None = None, item_ttl: bool = False) -> None:
         if not isinstance(store, Store):
             raise TypeError(f"store must be a persidict Store, not {type(store).__name__}")
         if not isinstance(immutable_items, bool):
             raise TypeError("immutable_items must be a bool")
+        if not isinstance(item_ttl, bool):
+            raise TypeError(f"item_ttl must be a bool, not {type(item_ttl).__name__}")
         if base_class_for_values is not None and not isinstance(base_class_for_values, type):
             raise TypeError("base_class_for_values must be a class or None")
         self._format = format_for(file_type)
@@ -81,7 +83,7 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         self._base_class_for_values = base_class_for_values
         self._naming = Naming(file_type, self._name_digest_len())
         seconds = _ttl.check_ttl(ttl)
-        self._ttl = None if seconds is None else _ttl.TTL(seconds)
+        self._ttl = None if seconds is None and not item_ttl else _ttl.TTL(seconds, item_ttl)
 
     @property
     def file_type(self) -> str:
@@ -108,6 +110,11 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         """Seconds an item lives after its last write (``None``: for ever); see ttl.py."""
         return None if self._ttl is None else self._ttl.seconds
 
+    @property
+    def item_ttl(self) -> bool:
+        """Whether items may carry their own expiry (:meth:`set` with ``ttl``)."""
+        return self._ttl is not None and self._ttl.per_item
+
     def _name_digest_len(self) -> int:
         """The digest length used in store names (S3 names carry none)."""
         return self.digest_len
@@ -121,7 +128,8 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
     def _shared_params(self) -> dict[str, Any]:
         return {"file_type": self.file_type, "immutable_items": self.immutable_items,
                 "digest_len": self.digest_len,
-                "base_class_for_values": self.base_class_for_values, "ttl": self.ttl}
+                "base_class_for_values": self.base_class_for_values, "ttl": self.ttl,
+                "item_ttl": self.item_ttl}
 
     @property
     def store(self) -> Store:
@@ -178,6 +186,8 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         return self._format.dumps(value)
 
     def _decode(self, key: Any, data: bytes) -> Any:
+        if data[:1] == b"\xff":  # a per-item expiry header (see ttl.py)
+            data = _ttl.split_expiry(data)[1]
         try:
             return self._format.loads(data)
         except CorruptValueError as e:
@@ -202,7 +212,7 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
             data, mtime = self._store.read_with_mtime(name)
         except KeyError:
             raise KeyError(key) from None
-        if not expiry.is_fresh(mtime):
+        if not expiry.is_fresh(mtime, data):
             raise KeyError(key)
         return self._decode(key, data)
 
@@ -212,7 +222,7 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
             data, info = self._store.read_with_info(name)
         except KeyError:
             raise KeyError(key) from None
-        if self._ttl is not None and not self._ttl.is_live(info):
+        if self._ttl is not None and not self._ttl.is_live(info, data):
             raise KeyError(key)
         return data, info
 
@@ -246,6 +256,9 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         if self._ttl is None:
             return self._store.exists(name)
         try:
+            if self._ttl.per_item:
+                self._read_live(key, name)
+                return True
             return self._ttl.is_fresh(self._store.mtime(name))
         except KeyError:
             return False
@@ -282,6 +295,8 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
     def timestamp(self, key: NonEmptySafeStrTuple) -> float:
         """POSIX time of the last write of ``key``."""
         name = self._name_of(key)
+        if self._ttl is not None and self._ttl.per_item:
+            return self._read_live(key, name)[1].mtime
         try:
             mtime = self._store.mtime(name)
         except KeyError:
@@ -292,6 +307,8 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
 
     def _info(self, key: NonEmptySafeStrTuple) -> ItemInfo:
         name = self._name_of(key)
+        if self._ttl is not None and self._ttl.per_item:
+            return self._read_live(key, name)[1]
         try:
             info = self._store.stat(name)
         except KeyError:
@@ -307,9 +324,45 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         if self._ttl is None:
             return 0
         keyed = self._naming.key
-        listed = (info for info in self._store.infos(self._naming.suffix)
-                  if keyed(info.name) is not None)
-        return self._ttl.purge(self._store, listed)
+        return self._ttl.purge(self._store, self._naming.suffix,
+                               lambda name: keyed(name) is not None)
+
+    def set(self, key: NonEmptySafeStrTuple, value: Any, *, ttl: float | None = None) -> None:
+        """``d[key] = value``; with ``ttl``, the item expires ``ttl`` seconds from now
+        (by this process's clock) instead of by the dict's rule. The expiry is part
+        of the value's bytes (one write); a later write without ``ttl`` follows the
+        dict's rule again.
+
+        Raises:
+            TypeError, ValueError: for a bad ``ttl``, or a ``ttl`` on a dict without
+                ``item_ttl=True`` (nothing is written).
+        """
+        name = self._name_of(key)
+        seconds = _ttl.check_ttl(ttl)
+        if seconds is None or isinstance(value, Joker):
+            self[key] = value
+            return
+        if not self.item_ttl:
+            raise ValueError("set(..., ttl=) needs a dict opened with item_ttl=True (every"
+                             " handle of the store should be, so that all of them see"
+                             " per-item expiries)")
+        expires = _ttl.clock() + seconds
+        data = _ttl.with_expiry(self._encode(value), expires)
+        self._store.write(_ttl.index_name(name, expires, data), b"")  # before the value
+        if not self.immutable_items:
+            self._store.write(name, data)
+        elif not self._create(name, data):
+            raise KeyError(f"{key!r} is already set and this dict is write-once"
+                           " (immutable_items=True)")
+
+    def expires_at(self, key: NonEmptySafeStrTuple) -> float | None:
+        """POSIX time at which ``key`` expires; ``None`` if never.
+
+        Raises:
+            KeyError: if ``key`` is absent (or expired).
+        """
+        data, info = self._read_live(key, self._name_of(key))
+        return None if self._ttl is None else self._ttl.expires_at(info, data)
 
     # --- many items
 

@@ -9,11 +9,23 @@ delete conditional on the version seen (its etag), never blindly, so a value
 that another process rewrote meanwhile survives; a create over an expired
 item is likewise a conditional replace of that version.
 
+Per-item expiry (``d.set(k, v, ttl=...)``, on a dict with ``item_ttl=True``) is
+stored in the value's own bytes, in one write: a header ``HEADER + b"<expiry>\n"``
+before the encoded value. ``HEADER`` starts with byte 0xFF, which no UTF-8 text
+(so no JSON or text value) and no pickle, LZ4 frame or joblib file starts with.
+Items written without it keep the plain format byte for byte. For listings, which
+must not read every value, the writer first writes an empty index object
+``<folder>/#index/<expiry>~<md5 of the value bytes>~<leaf>``; an entry applies only
+to a listed value whose content matches it (S3: the listing's ETag is that MD5;
+folders and memory: the value's own header is read, for indexed values only), so
+a stale entry (a crashed writer, an overwrite) never hides a live item.
+
 A dict without TTL holds ``None`` instead of a :class:`TTL` and never calls here.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +33,7 @@ from numbers import Real
 from typing import Any
 
 from .stores import ItemInfo, Store
+from .stores._base import INDEX_DIR
 
 clock: Callable[[], float] = time.time
 """The reader's clock (POSIX seconds). Tests replace it; nothing else should."""
@@ -61,12 +74,56 @@ def lifecycle_days(days: Any, ttl: float | None) -> int:
     return days
 
 
-Group = tuple[str, list[str]]
+HEADER = b"\xffpersidict-expires="
+INDEX_GRACE = 3600.0  # seconds an unmatched index entry is kept for a writer still at work
+
+
+def with_expiry(data: bytes, expiry: float) -> bytes:
+    """``data`` (an encoded value) framed with its expiry (POSIX seconds)."""
+    return HEADER + repr(float(expiry)).encode() + b"\n" + data
+
+
+def split_expiry(data: bytes) -> tuple[float | None, bytes]:
+    """``(expiry or None, the encoded value)`` of stored bytes."""
+    if not data.startswith(HEADER):
+        return None, data
+    stamp, newline, rest = data[len(HEADER):].partition(b"\n")
+    if not newline:
+        return None, data
+    try:
+        return float(stamp), rest
+    except ValueError:
+        return None, data  # not a header after all: the format will say it is corrupt
+
+
+def index_name(name: str, expiry: float, content: bytes) -> str:
+    """The name of the index entry of value ``name`` written as ``content``."""
+    folder, slash, leaf = name.rpartition("/")
+    digest = hashlib.md5(content, usedforsecurity=False).hexdigest()
+    return f"{folder}{slash}{INDEX_DIR}/{float(expiry)!r}~{digest}~{leaf}"
+
+
+def _parse_entry(leaf: str) -> tuple[float, str, str] | None:
+    parts = leaf.split("~", 2)
+    if len(parts) != 3:
+        return None
+    try:
+        return float(parts[0]), parts[1], parts[2]
+    except ValueError:
+        return None
+
+
+def _is_index_folder(folder: str) -> bool:
+    return folder == INDEX_DIR or folder.endswith("/" + INDEX_DIR)
+
+
 StampedGroup = tuple[str, list[str], list[float]]
+Group = tuple[str, list[str]]
 
 
 class TTL:
-    """A dict-wide time to live of ``seconds``; what a dict with ``ttl=`` holds.
+    """The expiry rule a dict holds: ``seconds`` after the last write (``None``:
+    never), and with ``per_item`` the expiries written by ``d.set(..., ttl=)``.
 
     >>> from persidict.stores import MemoryStore
     >>> store = MemoryStore()
@@ -75,32 +132,63 @@ class TTL:
     (True, False)
     """
 
-    __slots__ = ("seconds",)
+    __slots__ = ("per_item", "seconds")
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float | None, per_item: bool = False) -> None:
         self.seconds = seconds
+        self.per_item = per_item
 
-    def cutoff(self) -> float:
-        """Items last written at or before this time are expired now."""
-        return clock() - self.seconds
+    def cutoff(self, now: float | None = None) -> float:
+        """Items last written at or before this time are expired by the dict's rule."""
+        if self.seconds is None:
+            return -math.inf
+        return (clock() if now is None else now) - self.seconds
 
-    def is_live(self, info: ItemInfo, now: float | None = None) -> bool:
-        """Whether the version ``info`` describes has not expired."""
-        return info.mtime > (clock() if now is None else now) - self.seconds
+    def is_fresh(self, mtime: float, data: bytes | None = None) -> bool:
+        """Whether a version last written at ``mtime`` is live (by its own expiry,
+        if it has one in ``data`` and this rule is ``per_item``; else by the dict's)."""
+        if self.per_item and data is not None and data[:1] == b"\xff":
+            expiry = split_expiry(data)[0]
+            if expiry is not None:
+                return expiry > clock()
+        return self.seconds is None or mtime > clock() - self.seconds
 
-    def is_fresh(self, mtime: float) -> bool:
-        """Whether a version last written at ``mtime`` has not expired."""
-        return mtime > clock() - self.seconds
+    def is_live(self, info: ItemInfo, data: bytes | None = None,
+                now: float | None = None) -> bool:
+        """Whether the version ``info`` describes (with its bytes ``data``, which a
+        per-item rule needs) has not expired."""
+        now = clock() if now is None else now
+        if self.per_item and data is not None:
+            expiry = split_expiry(data)[0]
+            if expiry is not None:
+                return expiry > now
+        return info.mtime > self.cutoff(now)
 
-    # --- listings: the mtimes the listing gives, never a request per key
+    def expires_at(self, info: ItemInfo, data: bytes) -> float | None:
+        """When the version read expires (``None``: never)."""
+        if self.per_item:
+            expiry = split_expiry(data)[0]
+            if expiry is not None:
+                return expiry
+        return None if self.seconds is None else info.mtime + self.seconds
+
+    # --- listings: what the listing gives, never a request per key
 
     def live_infos(self, infos: Iterable[ItemInfo]) -> Iterator[ItemInfo]:
-        """The infos of a listing whose items are live (one clock reading for all)."""
+        """The infos of a listing whose items are live by the dict's rule (one clock
+        reading for all). Per-item expiries need :meth:`live_stamped` (the index)."""
         cutoff = self.cutoff()
         return (info for info in infos if info.mtime > cutoff)
 
     def live_stamped(self, store: Store, suffix: str) -> Iterator[StampedGroup]:
         """As ``store.mtimes_by_folder(suffix)``, without the expired items."""
+        if self.per_item:
+            for folder, infos in self._judged(store, suffix, clock()):
+                live = [info for info, expired in infos if not expired]
+                if live:
+                    yield folder, [i.name.rpartition("/")[2] for i in live], \
+                        [i.mtime for i in live]
+            return
         cutoff = self.cutoff()
         for folder, leaves, mtimes in store.mtimes_by_folder(suffix):
             if min(mtimes) > cutoff:  # the usual case: nothing expired here
@@ -116,7 +204,47 @@ class TTL:
         for folder, leaves, _ in self.live_stamped(store, suffix):
             yield folder, leaves
 
+    def _judged(self, store: Store, suffix: str, now: float,
+                entries: list[ItemInfo] | None = None,
+                ) -> Iterator[tuple[str, list[tuple[ItemInfo, bool]]]]:
+        """``(folder, [(info, expired)])`` of the values listed, each judged by its
+        index entries (listed before it) or by the dict's rule. Index infos are
+        appended to ``entries`` if given."""
+        index: dict[str, list[tuple[float, str]]] = {}
+        cutoff = self.cutoff(now)
+        for folder, infos in _by_folder(store.infos(suffix)):
+            if _is_index_folder(folder):
+                parent = folder[:-len(INDEX_DIR)]
+                for info in infos:
+                    parsed = _parse_entry(info.name.rpartition("/")[2])
+                    if parsed is not None:
+                        index.setdefault(parent + parsed[2], []).append(parsed[:2])
+                if entries is not None:
+                    entries.extend(infos)
+                continue
+            judged = []
+            for info in infos:
+                expiry = self._indexed_expiry(store, info, index.get(info.name))
+                expired = expiry <= now if expiry is not None else info.mtime <= cutoff
+                judged.append((info, expired))
+            yield folder, judged
+
+    def _indexed_expiry(self, store: Store, info: ItemInfo,
+                        found: list[tuple[float, str]] | None) -> float | None:
+        if not found:
+            return None
+        if store.content_md5_in_listing:
+            return next((expiry for expiry, digest in found if digest == info.etag), None)
+        data = store.read_or_none(info.name)  # indexed values only: read their header
+        return None if data is None else split_expiry(data)[0]
+
     # --- writes and deletes conditional on the version seen
+
+    def _version(self, store: Store, name: str) -> tuple[ItemInfo, bytes | None]:
+        if self.per_item:
+            data, info = store.read_with_info(name)
+            return info, data
+        return store.stat(name), None
 
     def create(self, store: Store, name: str, data: bytes) -> bool:
         """``store.create``, also over an expired version (replaced only if it is
@@ -125,10 +253,10 @@ class TTL:
             if store.create(name, data):
                 return True
             try:
-                info = store.stat(name)
+                info, old = self._version(store, name)
             except KeyError:  # deleted since: create again
                 continue
-            if self.is_live(info):
+            if self.is_live(info, old):
                 return False
             if store.replace(name, data, info.etag):
                 return True
@@ -138,18 +266,58 @@ class TTL:
         too (if still that version), but counts as absent (False)."""
         while True:
             try:
-                info = store.stat(name)
+                info, data = self._version(store, name)
             except KeyError:
                 return False
-            if not self.is_live(info):
+            if not self.is_live(info, data):
                 store.delete_if(name, info.etag)
                 return False
             if store.delete_if(name, info.etag):
                 return True
 
-    def purge(self, store: Store, infos: Iterable[ItemInfo]) -> int:
-        """Delete each expired item of ``infos`` if it is still the version listed;
-        return how many were deleted."""
-        cutoff = self.cutoff()
-        return sum(1 for info in infos
-                   if info.mtime <= cutoff and store.delete_if(info.name, info.etag))
+    def purge(self, store: Store, suffix: str, is_key: Callable[[str], bool]) -> int:
+        """Delete each expired item (whose name ``is_key``) if it is still the version
+        listed; then the index entries that can no longer match. Return how many
+        items were deleted."""
+        now = clock()
+        entries: list[ItemInfo] = []
+        kept: set[tuple[str, str]] = set()  # (name, etag) of values still there
+        deleted = 0
+        for _, judged in self._judged(store, suffix, now, entries):
+            for info, expired in judged:
+                if not is_key(info.name):
+                    continue
+                if expired and store.delete_if(info.name, info.etag):
+                    deleted += 1
+                else:
+                    kept.add((info.name, info.etag))
+        for entry in entries:
+            if entry.mtime <= now - INDEX_GRACE and not self._may_match(store, entry, kept):
+                store.delete_if(entry.name, entry.etag)
+        return deleted
+
+    def _may_match(self, store: Store, entry: ItemInfo, kept: set[tuple[str, str]]) -> bool:
+        folder, _, leaf = entry.name.rpartition("/")
+        parsed = _parse_entry(leaf)
+        if parsed is None:
+            return False
+        name = folder[:-len(INDEX_DIR)] + parsed[2]
+        if store.content_md5_in_listing:
+            return (name, parsed[1]) in kept
+        if not any(n == name for n, _ in kept):
+            return False
+        data = store.read_or_none(name)
+        return data is not None and split_expiry(data)[0] == parsed[0]
+
+
+def _by_folder(infos: Iterable[ItemInfo]) -> Iterator[tuple[str, list[ItemInfo]]]:
+    folder, group = "", list[ItemInfo]()
+    for info in infos:
+        parent = info.name.rpartition("/")[0]
+        if parent != folder and group:
+            yield folder, group
+            group = []
+        folder = parent
+        group.append(info)
+    if group:
+        yield folder, group

@@ -55,6 +55,10 @@ class PersiDictWrapper(PersiDict):
     def ttl(self) -> float | None:
         return self._inner.ttl
 
+    @property
+    def item_ttl(self) -> bool:
+        return self._inner.item_ttl
+
     def get_params(self) -> dict[str, Any]:
         return {"inner": self._inner}
 
@@ -95,6 +99,15 @@ class PersiDictWrapper(PersiDict):
 
     def purge_expired(self) -> int:
         return self._inner.purge_expired()
+
+    def set(self, key: NonEmptySafeStrTuple, value: Any, *, ttl: float | None = None) -> None:
+        if ttl is None:
+            self[key] = value  # as this wrapper writes
+        else:
+            self._inner.set(key, value, ttl=ttl)
+
+    def expires_at(self, key: NonEmptySafeStrTuple) -> float | None:
+        return self._inner.expires_at(key)
 
     def etag(self, key: NonEmptySafeStrTuple) -> str:
         return self._inner.etag(key)

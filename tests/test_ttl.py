@@ -301,3 +301,140 @@ def test_clear_removes_expired_items_too(tdict: PersiDict, make_dict: Callable[.
     clock.offset = LATER
     tdict.clear()
     assert len(_raw(make_dict)) == 0
+
+
+# --- per-item expiry: d.set(k, v, ttl=...) on a dict with item_ttl=True
+
+
+@pytest.fixture
+def idict(make_dict: Callable[..., PersiDict], clock: Clock) -> PersiDict:
+    return make_dict(file_type="json", item_ttl=True)
+
+
+def test_per_item_ttl_is_absent_to_every_read_once_expired(idict: PersiDict,
+                                                          clock: Clock) -> None:
+    idict.set("a", 1, ttl=TTL)
+    idict.set(("s", "b"), 2, ttl=TTL)
+    idict["forever"] = 0
+    assert abs(idict.expires_at("a") - (time.time() + TTL)) < 2  # type: ignore[operator]
+    assert idict.expires_at("forever") is None
+    assert len(idict) == 3
+    assert _every_read(idict)["items"] == [(("a",), 1), (("forever",), 0), (("s", "b"), 2)]
+    clock.offset = LATER
+    gone = _every_read(idict)
+    assert gone["getitem"] is KeyError
+    assert gone["get"] is None
+    assert not gone["in"]
+    assert gone["list"] == ["forever"]
+    assert gone["len"] == 1
+    assert gone["items"] == [(("forever",), 0)]
+    assert gone["newest"] == ["forever"]
+    assert gone["subdicts"] == []
+    assert gone["get_many"] is KeyError
+    assert not gone["timestamp"]
+    assert not gone["etag"]
+    with pytest.raises(KeyError):
+        idict.expires_at("a")
+
+
+def test_per_item_ttl_overrides_the_dict_rule_until_overwritten(
+        make_dict: Callable[..., PersiDict], clock: Clock) -> None:
+    d = make_dict(file_type="json", ttl=TTL, item_ttl=True)
+    d.set("long", 1, ttl=10 * TTL)
+    d.set("short", 1, ttl=TTL / 2)
+    d["plain"] = 1
+    d.set("again", 1, ttl=10 * TTL)
+    d["again"] = 2  # no ttl: the dict's rule again
+    assert d.expires_at("again") == pytest.approx(d.timestamp("again") + TTL)
+    clock.offset = 0.75 * TTL
+    assert sorted(d) == ["again", "long", "plain"]
+    clock.offset = LATER
+    assert sorted(d) == ["long"]
+    assert len(d) == 1
+    assert d["long"] == 1
+    assert "again" not in d
+
+
+def test_per_item_ttl_needs_item_ttl_and_a_good_ttl(make_dict: Callable[..., PersiDict],
+                                                   clock: Clock) -> None:
+    d = make_dict(ttl=TTL)
+    with pytest.raises(ValueError, match="item_ttl"):
+        d.set("k", 1, ttl=5)
+    i = make_dict("i", item_ttl=True)
+    for bad, error in ((True, TypeError), ("5", TypeError), (math.nan, ValueError),
+                       (math.inf, ValueError), (-1, ValueError), (0, ValueError)):
+        with pytest.raises(error, match="ttl"):
+            i.set("k", 1, ttl=bad)
+    with pytest.raises(TypeError, match="item_ttl"):
+        make_dict("j", item_ttl=1)
+    assert len(d) == 0
+    assert len(i) == 0
+    assert list(i.store.names()) == []  # not even an index entry
+    d.set("k", 1)  # no ttl: a plain write on any dict
+    assert d["k"] == 1
+    assert i.get_params()["item_ttl"] is True
+    assert type(i)(**i.get_params()).item_ttl
+
+
+def test_plain_writes_keep_the_seed_format_byte_for_byte(
+        make_dict: Callable[..., PersiDict], clock: Clock) -> None:
+    from persidict.formats import format_for
+
+    for file_type in ("pkl", "json", "txt"):
+        d = make_dict(file_type, file_type=file_type, item_ttl=True, ttl=TTL)
+        d["plain"] = "v"
+        d.set("own", "v", ttl=TTL)
+        plain_name, own_name = (d._naming.name(k) for k in ("plain", "own"))
+        assert d.store.read(plain_name) == format_for(file_type).dumps("v")
+        raw = d.store.read(own_name)
+        assert raw.startswith(persidict.ttl.HEADER)
+        assert raw.endswith(format_for(file_type).dumps("v"))
+        # a handle without TTL reads both values (and ignores expiries)
+        blind = make_dict(file_type, file_type=file_type)
+        assert blind["own"] == "v"
+        assert blind["plain"] == "v"
+
+
+def test_a_stale_index_entry_never_hides_a_live_item(idict: PersiDict, clock: Clock) -> None:
+    idict.set("rewritten", 1, ttl=TTL)
+    idict["rewritten"] = 2  # the entry of the first write is stale now
+    name = idict._naming.name("crashed")
+    idict["crashed"] = 3
+    # a writer that died between its index entry and its value
+    idict.store.write(persidict.ttl.index_name(name, time.time() + 1, b"other"), b"")
+    clock.offset = LATER
+    assert sorted(idict) == ["crashed", "rewritten"]
+    assert idict.purge_expired() == 0
+    entries = [n for n in idict.store.names() if "#" in n]
+    assert len(entries) == 2  # kept within the grace period: a writer may be at work
+    clock.offset = persidict.ttl.INDEX_GRACE + LATER
+    assert idict.purge_expired() == 0
+    assert [n for n in idict.store.names() if "#" in n] == []
+    assert sorted(idict.items()) == [(("crashed",), 3), (("rewritten",), 2)]
+
+
+def test_atomic_operations_over_a_per_item_expired_item(
+        idict: PersiDict, make_dict: Callable[..., PersiDict], clock: Clock) -> None:
+    for key in ("add", "incr", "pop"):
+        idict.set(key, 41, ttl=TTL)
+    idict.set("live", 41, ttl=10 * TTL)
+    clock.offset = LATER
+    assert idict.add("add", "new") is True
+    assert idict.add("live", "new") is False
+    assert idict.incr("incr") == 1
+    assert idict.pop("pop", None) is None
+    assert idict.purge_expired() == 0
+    clock.offset = 0
+    assert dict(_raw(make_dict).items()) == {
+        ("add",): "new", ("incr",): 1, ("live",): 41}
+
+
+def test_write_once_with_per_item_ttl(make_dict: Callable[..., PersiDict],
+                                      clock: Clock) -> None:
+    d = make_dict(file_type="json", immutable_items=True, item_ttl=True)
+    d.set("k", 1, ttl=TTL)
+    with pytest.raises(KeyError):
+        d.set("k", 2, ttl=TTL)
+    clock.offset = LATER
+    d.set("k", 3, ttl=TTL)  # a create over the expired version
+    assert d["k"] == 3

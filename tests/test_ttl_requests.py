@@ -62,3 +62,35 @@ def test_listing_costs_one_request_per_thousand_keys(make_dict: Callable[..., An
     assert count.of(lambda: s3dict.random_key()) == ["ListObjectsV2"] * 2
     # nothing expired: a purge lists and deletes nothing
     assert count.of(s3dict.purge_expired) == ["ListObjectsV2"] * 2
+
+
+def test_per_item_ttl_costs(make_dict: Callable[..., Any],
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    d = make_dict(item_ttl=True)
+    count = Requests(d)
+    # the index entry, then the value
+    assert count.of(lambda: d.set("a", 1, ttl=60)) == ["PutObject", "PutObject"]
+    assert count.of(lambda: d.__setitem__("b", 1)) == ["PutObject"]
+    # the expiry is in the bytes: one GET decides, also for `in`
+    assert count.of(lambda: d["a"]) == ["GetObject"]
+    assert count.of(lambda: "a" in d) == ["GetObject"]
+    assert count.of(lambda: d.expires_at("a")) == ["GetObject"]
+    monkeypatch.setattr(persidict.ttl, "clock", lambda: time.time() + 120)
+    assert count.of(lambda: d.get("a")) == ["GetObject"]
+    assert count.of(lambda: len(d)) == ["ListObjectsV2"]
+    assert len(d) == 1
+
+
+def test_listing_per_item_ttls_costs_at_most_one_more_list_per_thousand_keys(
+        make_dict: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    d = make_dict(item_ttl=True)
+    for i in range(1001):  # 1,001 values and 1,001 index entries: 3 pages, not 2
+        d.set(("k", str(i)), i, ttl=60 if i % 2 else 600)
+    count = Requests(d)
+    assert count.of(lambda: len(d)) == ["ListObjectsV2"] * 3
+    assert count.of(lambda: list(d)) == ["ListObjectsV2"] * 3
+    assert count.of(lambda: d.newest_keys(3)) == ["ListObjectsV2"] * 3
+    monkeypatch.setattr(persidict.ttl, "clock", lambda: time.time() + 120)
+    assert count.of(lambda: len(d)) == ["ListObjectsV2"] * 3  # no GET per key
+    assert len(d) == 501  # the even ones, with 600 s
+    assert len(d.get_subdict("k")) == 501

@@ -7,6 +7,17 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 
+INDEX_DIR = "#index"
+"""Internal folders of this name hold a policy's listing-readable index of the items
+of the folder they are in (ttl.py keeps per-item expiries there). Listings report
+their names as the group ``<folder>/#index`` (a folder no key can have), before any
+name of ``<folder>`` itself, so one listing carries both."""
+
+
+def in_index(name: str) -> bool:
+    """Whether ``name`` (which contains ``#``) lies in an :data:`INDEX_DIR` folder."""
+    return name.startswith(INDEX_DIR + "/") or f"/{INDEX_DIR}/" in name
+
 
 @dataclass(frozen=True, slots=True)
 class ItemInfo:
@@ -22,12 +33,15 @@ class Store(ABC):
     """Bytes by name: the only layer that does I/O.
 
     A name is a relative path of ``/``-separated parts drawn from the key
-    alphabet (so never ``.``, ``..`` or an internal name). The store knows
+    alphabet (so never ``.``, ``..`` or an internal name), or a name in an
+    :data:`INDEX_DIR` folder, which listings also report. The store knows
     nothing of keys, formats or values. Every single-name operation is atomic:
     readers see the old bytes or the new ones. Missing names raise
     ``KeyError(name)``; conditional operations return ``False`` when their
     condition does not hold; anything else that fails raises.
     """
+
+    content_md5_in_listing = False  # whether listed etags are the MD5 of the bytes
 
     @property
     @abstractmethod

@@ -37,6 +37,8 @@ class CachingStore(Store):
     is written by temp file + rename, so it is never torn.
     """
 
+    content_md5_in_listing = True  # the listing is its S3Store's
+
     def __init__(self, remote: S3Store, cache: FileStore, *, immutable: bool = False) -> None:
         self.remote = remote
         self.cache = cache

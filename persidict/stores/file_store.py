@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from filelock import FileLock
 
 from .._locking import exclusive_file_lock
-from ._base import ItemInfo, Store
+from ._base import INDEX_DIR, ItemInfo, Store
 
 # Internal files carry "#", which no key may contain, so listings skip them cheaply.
 _WRITES_LOCK = "#writes.lock"
@@ -297,22 +297,41 @@ class FileStore(Store):
             leaves: list[str] = []
             keep = leaves.append
             subfolders = []
+            index_listed = False
             with entries:
                 for entry in entries:
                     name = entry.name
                     if "#" in name:
-                        self._clean_if_abandoned(entry)
+                        if name == INDEX_DIR:
+                            index_listed = True
+                            yield from self._index_group(entry.path, folder, suffix)
+                        else:
+                            self._clean_if_abandoned(entry)
                     elif entry.is_dir():
                         subfolders.append((entry.path, f"{folder}/{name}" if folder else name))
                     elif name.endswith(suffix):
                         keep(name)
                         if len(leaves) >= _LISTING_CHUNK:
+                            if not index_listed:  # the index goes before the first chunk
+                                index_listed = True
+                                yield from self._index_group(f"{path}/{INDEX_DIR}", folder,
+                                                             suffix)
                             yield folder, leaves
                             leaves = []
                             keep = leaves.append
             if leaves:
                 yield folder, leaves
             stack += reversed(subfolders)
+
+    def _index_group(self, path: str, folder: str,
+                     suffix: str) -> Iterator[tuple[str, list[str]]]:
+        try:
+            with os.scandir(path) as entries:
+                leaves = [e.name for e in entries if "#" not in e.name and e.name.endswith(suffix)]
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        if leaves:
+            yield (f"{folder}/{INDEX_DIR}" if folder else INDEX_DIR), leaves
 
     def mtimes_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str], list[float]]]:
         for folder, leaves in self.names_by_folder(suffix):

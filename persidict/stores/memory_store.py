@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 
-from ._base import ItemInfo, Store
+from ._base import INDEX_DIR, ItemInfo, Store
 
 
 @dataclass
@@ -103,7 +103,12 @@ class MemoryStore(Store):
 
     def names(self, suffix: str = "") -> Iterator[str]:
         cut = len(self._prefix)
-        return (n[cut:] for n in self._full_names(suffix))
+        full = self._full_names(suffix)
+        mark = INDEX_DIR + "/"
+        index = [n for n in full if mark in n[cut:]]
+        if index:  # index names come first, as the listing contract says
+            full = index + [n for n in full if mark not in n[cut:]]
+        return (n[cut:] for n in full)
 
     def infos(self, suffix: str = "") -> Iterator[ItemInfo]:
         for name in self.names(suffix):
@@ -114,6 +119,7 @@ class MemoryStore(Store):
 
     def dirs(self) -> Iterator[str]:
         found = {name.split("/", 1)[0] for name in self.names() if "/" in name}
+        found = {part for part in found if "#" not in part}
         return iter(sorted(found))
 
     def substore(self, dir_name: str) -> MemoryStore:

@@ -15,7 +15,7 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from ..errors import StoreError
-from ._base import ItemInfo, Store
+from ._base import ItemInfo, Store, in_index
 from ._s3_client import botocore_errors, error_code, may_have_retried
 
 T = TypeVar("T")
@@ -79,6 +79,8 @@ class S3Store(Store):
         StoreError: for any failure but a missing name (``KeyError``) or a
             failed condition (``False``), naming operation, bucket and key.
     """
+
+    content_md5_in_listing = True  # single-part PUTs: the ETag is the MD5
 
     def __init__(self, client: Any, bucket: str, prefix: str = "", *, max_workers: int = 16,
                  lock_lease: float = 30.0, _pool: _Pool | None = None) -> None:
@@ -292,7 +294,7 @@ class S3Store(Store):
         for page in self._pages("ListObjectsV2"):
             for obj in page.get("Contents", ()):
                 name = obj["Key"][cut:]
-                if "#" not in name and name.endswith(suffix):
+                if ("#" not in name or in_index(name)) and name.endswith(suffix):
                     # Whole seconds, as HEAD and GET report them (HTTP dates).
                     yield ItemInfo(name, float(int(obj["LastModified"].timestamp())),
                                    obj["ETag"].strip('"'), int(obj["Size"]))
@@ -308,7 +310,7 @@ class S3Store(Store):
             folder, leaves = "", []  # type: tuple[str, list[str]]
             for obj in page.get("Contents", ()):
                 name = obj["Key"][cut:]
-                if "#" in name or not name.endswith(suffix):
+                if ("#" in name and not in_index(name)) or not name.endswith(suffix):
                     continue
                 parent, _, leaf = name.rpartition("/")
                 if parent != folder and leaves:

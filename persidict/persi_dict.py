@@ -346,9 +346,8 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
             raise ValueError("set(..., ttl=) needs a dict opened with item_ttl=True (every"
                              " handle of the store should be, so that all of them see"
                              " per-item expiries)")
-        expires = _ttl.clock() + seconds
-        data = _ttl.with_expiry(self._encode(value), expires)
-        self._store.write(_ttl.index_name(name, expires, data), b"")  # before the value
+        data, index = _ttl.framed(name, self._encode(value), seconds)
+        self._store.write(index, b"")  # before the value: see ttl.py
         if not self.immutable_items:
             self._store.write(name, data)
         elif not self._create(name, data):
@@ -428,10 +427,16 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
 
     def clear(self) -> None:
         self._refuse_change("clear()")
-        keys_in = self._naming.keys_in  # expired items too
-        self._store.delete_many(
-            self._naming.name(key) for folder, leaves in
-            self._store.names_by_folder(self._naming.suffix) for key in keys_in(folder, leaves))
+        self._store.delete_many(self._all_names())
+
+    def _all_names(self) -> Iterator[str]:
+        """The names of every item, expired ones too, and of their index entries."""
+        keys_in, name = self._naming.keys_in, self._naming.name
+        for folder, leaves in self._store.names_by_folder(self._naming.suffix):
+            if _ttl.is_index_folder(folder):
+                yield from (f"{folder}/{leaf}" for leaf in leaves)
+            else:
+                yield from (name(key) for key in keys_in(folder, leaves))
 
     def random_key(self) -> SafeStrTuple | None:
         """A uniformly random key (one pass, no list in memory); ``None`` if empty."""

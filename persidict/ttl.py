@@ -96,6 +96,15 @@ def split_expiry(data: bytes) -> tuple[float | None, bytes]:
         return None, data  # not a header after all: the format will say it is corrupt
 
 
+def framed(name: str, data: bytes, seconds: float) -> tuple[bytes, str]:
+    """What to store for value ``name`` (encoded as ``data``) so that it expires
+    ``seconds`` from now: its bytes, and the name of its index entry, which must be
+    written (empty) before them."""
+    expires = clock() + seconds
+    content = with_expiry(data, expires)
+    return content, index_name(name, expires, content)
+
+
 def index_name(name: str, expiry: float, content: bytes) -> str:
     """The name of the index entry of value ``name`` written as ``content``."""
     folder, slash, leaf = name.rpartition("/")
@@ -113,7 +122,8 @@ def _parse_entry(leaf: str) -> tuple[float, str, str] | None:
         return None
 
 
-def _is_index_folder(folder: str) -> bool:
+def is_index_folder(folder: str) -> bool:
+    """Whether a listed folder is an index folder (its names are index entries)."""
     return folder == INDEX_DIR or folder.endswith("/" + INDEX_DIR)
 
 
@@ -174,16 +184,22 @@ class TTL:
 
     # --- listings: what the listing gives, never a request per key
 
-    def live_infos(self, infos: Iterable[ItemInfo]) -> Iterator[ItemInfo]:
-        """The infos of a listing whose items are live by the dict's rule (one clock
-        reading for all). Per-item expiries need :meth:`live_stamped` (the index)."""
-        cutoff = self.cutoff()
-        return (info for info in infos if info.mtime > cutoff)
+    def live_infos(self, store: Store, infos: Iterable[ItemInfo]) -> Iterator[ItemInfo]:
+        """The infos of the live values in a listing of ``store`` (as
+        ``store.infos()`` gives it: a folder's index entries, if any, before its
+        values; the entries themselves are not yielded). One clock reading for all.
+        A listing that starts inside a folder (a bounded query) must list that
+        folder's ``#index/`` first, or per-item expiries are not seen."""
+        if not self.per_item:
+            cutoff = self.cutoff()
+            return (info for info in infos if info.mtime > cutoff)
+        return (info for _, judged in self._judged(store, infos, clock())
+                for info, expired in judged if not expired)
 
     def live_stamped(self, store: Store, suffix: str) -> Iterator[StampedGroup]:
         """As ``store.mtimes_by_folder(suffix)``, without the expired items."""
         if self.per_item:
-            for folder, infos in self._judged(store, suffix, clock()):
+            for folder, infos in self._judged(store, store.infos(suffix), clock()):
                 live = [info for info, expired in infos if not expired]
                 if live:
                     yield folder, [i.name.rpartition("/")[2] for i in live], \
@@ -204,7 +220,7 @@ class TTL:
         for folder, leaves, _ in self.live_stamped(store, suffix):
             yield folder, leaves
 
-    def _judged(self, store: Store, suffix: str, now: float,
+    def _judged(self, store: Store, listing: Iterable[ItemInfo], now: float,
                 entries: list[ItemInfo] | None = None,
                 ) -> Iterator[tuple[str, list[tuple[ItemInfo, bool]]]]:
         """``(folder, [(info, expired)])`` of the values listed, each judged by its
@@ -212,8 +228,8 @@ class TTL:
         appended to ``entries`` if given."""
         index: dict[str, list[tuple[float, str]]] = {}
         cutoff = self.cutoff(now)
-        for folder, infos in _by_folder(store.infos(suffix)):
-            if _is_index_folder(folder):
+        for folder, infos in _by_folder(listing):
+            if is_index_folder(folder):
                 parent = folder[:-len(INDEX_DIR)]
                 for info in infos:
                     parsed = _parse_entry(info.name.rpartition("/")[2])
@@ -283,7 +299,7 @@ class TTL:
         entries: list[ItemInfo] = []
         kept: set[tuple[str, str]] = set()  # (name, etag) of values still there
         deleted = 0
-        for _, judged in self._judged(store, suffix, now, entries):
+        for _, judged in self._judged(store, store.infos(suffix), now, entries):
             for info, expired in judged:
                 if not is_key(info.name):
                     continue

@@ -438,3 +438,23 @@ def test_write_once_with_per_item_ttl(make_dict: Callable[..., PersiDict],
     clock.offset = LATER
     d.set("k", 3, ttl=TTL)  # a create over the expired version
     assert d["k"] == 3
+
+
+def test_live_infos_judges_a_listing(idict: PersiDict, clock: Clock) -> None:
+    # the entry point for code that lists by itself (queries): a listing in, live values out
+    idict.set(("p", "short"), 1, ttl=TTL)
+    idict.set(("p", "long"), 1, ttl=10 * TTL)
+    idict["p", "plain"] = 1
+    clock.offset = LATER
+    store, policy = idict.store, idict._ttl
+    assert policy is not None
+    live = policy.live_infos(store, store.infos(idict._naming.suffix))
+    assert sorted(idict._naming.key(info.name) for info in live) == [
+        ("p", "long"), ("p", "plain")]
+
+
+def test_clear_removes_index_entries(idict: PersiDict) -> None:
+    idict.set(("p", "k"), 1, ttl=TTL)
+    idict.set("k", 1, ttl=TTL)
+    idict.clear()
+    assert list(idict.store.names()) == []

@@ -248,8 +248,16 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
                            " (immutable_items=True)")
 
     def __delitem__(self, key: NonEmptySafeStrTuple) -> None:
-        if not self.delete_if_exists(key):
-            raise KeyError(key)
+        name = self._name_of(key)
+        self._refuse_change(key)
+        if self._ttl is not None:
+            if not self._ttl.delete(self._store, name):
+                raise KeyError(key)
+            return
+        try:
+            self._store.delete(name)
+        except KeyError:
+            raise KeyError(key) from None
 
     def __contains__(self, key: object) -> bool:
         name = self._name_of(key)  # type: ignore[arg-type]

@@ -299,6 +299,7 @@ class TTL:
         entries: list[ItemInfo] = []
         kept: set[tuple[str, str]] = set()  # (name, etag) of values still there
         deleted = 0
+        kept_names: set[str] = set()
         for _, judged in self._judged(store, store.infos(suffix), now, entries):
             for info, expired in judged:
                 if not is_key(info.name):
@@ -307,12 +308,15 @@ class TTL:
                     deleted += 1
                 else:
                     kept.add((info.name, info.etag))
+                    kept_names.add(info.name)
         for entry in entries:
-            if entry.mtime <= now - INDEX_GRACE and not self._may_match(store, entry, kept):
+            if entry.mtime <= now - INDEX_GRACE \
+                    and not self._may_match(store, entry, kept, kept_names):
                 store.delete_if(entry.name, entry.etag)
         return deleted
 
-    def _may_match(self, store: Store, entry: ItemInfo, kept: set[tuple[str, str]]) -> bool:
+    def _may_match(self, store: Store, entry: ItemInfo, kept: set[tuple[str, str]],
+                   kept_names: set[str]) -> bool:
         folder, _, leaf = entry.name.rpartition("/")
         parsed = _parse_entry(leaf)
         if parsed is None:
@@ -320,7 +324,7 @@ class TTL:
         name = folder[:-len(INDEX_DIR)] + parsed[2]
         if store.content_md5_in_listing:
             return (name, parsed[1]) in kept
-        if not any(n == name for n, _ in kept):
+        if name not in kept_names:
             return False
         data = store.read_or_none(name)
         return data is not None and split_expiry(data)[0] == parsed[0]

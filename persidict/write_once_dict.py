@@ -62,6 +62,18 @@ class WriteOnceDict(PersiDictWrapper):
         elif not self._inner.add(key, value) and random.random() < self._p:
             self._check(key, value)
 
+    def set(self, key: NonEmptySafeStrTuple, value: Any, *, ttl: float | None = None) -> None:
+        """As ``d[key] = value`` (a later write is ignored), with ``ttl`` as
+        :meth:`PersiDict.set` takes it."""
+        if ttl is None or isinstance(value, Joker):
+            self[key] = value
+            return
+        try:
+            self._inner.set(key, value, ttl=ttl)
+        except KeyError:  # already set: ignored, as by d[key] = value
+            if random.random() < self._p:
+                self._check(key, value)
+
     def _check(self, key: NonEmptySafeStrTuple, value: Any) -> None:
         self.consistency_checks_attempted += 1
         if not self._inner.holds(key, value):

@@ -458,3 +458,19 @@ def test_clear_removes_index_entries(idict: PersiDict) -> None:
     idict.set("k", 1, ttl=TTL)
     idict.clear()
     assert list(idict.store.names()) == []
+
+
+def test_write_once_dict_ignores_a_later_set_with_ttl(make_dict: Callable[..., PersiDict],
+                                                      clock: Clock) -> None:
+    once = WriteOnceDict(make_dict(file_type="json", immutable_items=True, item_ttl=True),
+                         p_consistency_checks=1)
+    once.set("k", 1, ttl=TTL)
+    once.set("k", 1, ttl=TTL)  # ignored, and checked: the same value
+    with pytest.raises(ValueError, match="different value"):
+        once.set("k", 2, ttl=TTL)
+    assert once["k"] == 1
+    assert once.item_ttl
+    clock.offset = LATER
+    once.set("k", 3, ttl=TTL)  # expired: written again
+    clock.offset = 0
+    assert once["k"] == 3

@@ -20,7 +20,12 @@ to a listed value whose content matches it (S3: the listing's ETag is that MD5;
 folders and memory: the value's own header is read, for indexed values only), so
 a stale entry (a crashed writer, an overwrite) never hides a live item.
 
-A dict without TTL holds ``None`` instead of a :class:`TTL` and never calls here.
+A dict without TTL holds ``None`` instead of a :class:`TTL`; it calls here only to
+strip the header of a value another handle wrote with its own expiry.
+
+Entry points for code that lists or writes by itself: :meth:`TTL.live_infos`
+(a listing in, the live values out) and :func:`framed` (a value's bytes with its
+expiry, and its index entry's name).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from s3_server import MotoServer
 
-from persidict import S3Dict, StoreError
+from persidict import DELETE_CURRENT, S3Dict, StoreError
 
 
 @pytest.fixture
@@ -158,3 +158,25 @@ def test_the_endpoint_keeps_connections_alive(server: MotoServer) -> None:
     connection.close()
     assert statuses == [503, 200, 200]
     assert len(local_ends) == 1
+
+
+def test_conditional_request_conflicts_are_retried(d: S3Dict, server: MotoServer) -> None:
+    # S3 answers 409 ConditionalRequestConflict to a conditional request racing
+    # another one on the same key: every conditional PUT and DELETE retries it.
+    server.set_faults("409", "409", method="PUT")
+    assert d.add("a", 1) is True
+    d["b"] = 1
+    server.set_faults("409", method="DELETE")
+    assert d.pop("b") == 1
+    d["b"] = 1
+    server.set_faults("409", "409", method="DELETE")
+    assert d.compare_and_delete("b", d.etag("b")) is True
+    d["b"] = 1
+    server.set_faults("409", method="DELETE")
+    assert d.transform("b", lambda _: DELETE_CURRENT) is DELETE_CURRENT
+    assert "b" not in d
+    with d.lock("a"):
+        server.set_faults("409", method="DELETE")
+    with d.lock("a", timeout=0):  # freed despite the conflict
+        pass
+    assert dict(d.items()) == {("a",): 1}

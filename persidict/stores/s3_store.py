@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 import uuid
@@ -17,6 +16,7 @@ from typing import Any, TypeVar
 from ..errors import StoreError
 from ._base import ItemInfo, Store
 from ._s3_client import botocore_errors, error_code, may_have_retried
+from ._s3_conditional import retry_conflicts
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -30,10 +30,8 @@ _ETAG_SEP = ":"  # store etag = "<S3 ETag>:<write id>"; never part of an S3 ETag
 
 _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 _CONDITION_FAILED = frozenset({"412", "PreconditionFailed"})
-_CONFLICT = frozenset({"409", "ConditionalRequestConflict"})
 _NOT_MODIFIED = frozenset({"304", "NotModified"})
 _DELETE_BATCH = 1000  # the most keys one DeleteObjects takes
-_CONFLICT_ATTEMPTS = 8  # S3 answers 409 to a conditional write racing another one
 
 
 def _new_write_id() -> str:
@@ -209,26 +207,29 @@ class S3Store(Store):
         by a retry, ask S3 whether the current object is this very write (an
         earlier attempt was applied but its response lost)."""
         client_error, botocore_error = botocore_errors()
-        for attempt in range(_CONFLICT_ATTEMPTS):
+
+        def attempt(retried: bool) -> str | None:
             try:
                 return send()
             except client_error as e:
                 code = error_code(e)
-                if code in _CONFLICT and attempt + 1 < _CONFLICT_ATTEMPTS:
-                    time.sleep(random.uniform(0.01, 0.05) * 2 ** attempt)
-                    continue
                 if code in _CONDITION_FAILED or code in _MISSING:
-                    return self._own_etag(name, write_id) if may_have_retried(e) else None
-                raise self._error(op, name, e) from e
-            except botocore_error as e:
-                try:
-                    own = self._own_etag(name, write_id)
-                except StoreError:
-                    own = None
-                if own is not None:
-                    return own
-                raise self._error(op, name, e) from e
-        raise AssertionError("unreachable")
+                    return self._own_etag(name, write_id) \
+                        if retried or may_have_retried(e) else None
+                raise
+
+        try:
+            return retry_conflicts(attempt)
+        except client_error as e:
+            raise self._error(op, name, e) from e
+        except botocore_error as e:
+            try:
+                own = self._own_etag(name, write_id)
+            except StoreError:
+                own = None
+            if own is not None:
+                return own
+            raise self._error(op, name, e) from e
 
     def _own_etag(self, name: str, write_id: str) -> str | None:
         try:
@@ -252,13 +253,14 @@ class S3Store(Store):
     def delete_if(self, name: str, etag: str) -> bool:
         client_error, _ = botocore_errors()
 
-        def send() -> bool:
+        def send(retried: bool) -> bool:
             try:
                 self.client.delete_object(Bucket=self.bucket, Key=self.prefix + name,
                                           IfMatch=f'"{_plain_etag(etag)}"')
             except client_error as e:
                 code = error_code(e)
-                if may_have_retried(e) and (code in _CONDITION_FAILED or code in _MISSING):
+                if (retried or may_have_retried(e)) \
+                        and (code in _CONDITION_FAILED or code in _MISSING):
                     # A deleted object keeps no write id to recognise our own
                     # delete by: an earlier attempt whose response was lost may
                     # have removed it. Saying False could lose the caller's value.
@@ -272,7 +274,7 @@ class S3Store(Store):
             return True
 
         try:
-            return self._call("DeleteObject If-Match", name, send)
+            return self._call("DeleteObject If-Match", name, lambda: retry_conflicts(send))
         except KeyError:
             return False
 

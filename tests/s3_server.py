@@ -14,7 +14,8 @@ A small WSGI layer in front of moto answers ``/__persidict_test__/...``:
 order) is ``"503"`` (answer 503 SlowDown), ``"403"`` (AccessDenied), ``"409"``
 (ConditionalRequestConflict, S3's answer to racing conditional writes), ``"drop"``
 (close the connection before moto sees the request) or ``"lost"`` (moto applies
-the request, then the connection is closed before the response);
+the request, then the connection is closed before the response); any other
+entry (``"ok"``) lets its request through, to space faults out;
 ``GET .../count`` returns the number of S3 requests served so far.
 """
 

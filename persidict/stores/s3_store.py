@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -64,6 +65,11 @@ class S3Store(Store):
     @property
     def url(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"
+
+    def object_id(self, name: str) -> str:
+        """The object ``name`` as (endpoint, bucket, key): the same for every store
+        that reaches that object, different for every other object."""
+        return json.dumps([self.client.meta.endpoint_url, self.bucket, self.prefix + name])
 
     @property
     def max_workers(self) -> int:

@@ -79,11 +79,26 @@ def make_dict(backend: str, tmp_path: Any,
     Every call with the same ``place`` opens the same store. S3 dicts of one test
     share a bucket of their own; "s3_mock" runs without a local cache,
     "s3_http" with one, so both S3 read paths run the whole suite."""
+    return _dict_maker(backend, tmp_path, request, "s3_endpoint")
+
+
+@pytest.fixture
+def make_ordered_dict(backend: str, tmp_path: Any,
+                      request: pytest.FixtureRequest) -> Callable[..., PersiDict]:
+    """As ``make_dict``, but S3 over HTTP is the endpoint that serves one request at
+    a time, as S3 orders conditional writes: for tests of atomicity (moto's
+    threaded server checks conditions without a lock). "s3_mock" still runs the
+    code path, but in-process moto has no lock either: the S3 evidence is "s3_http"."""
+    return _dict_maker(backend, tmp_path, request, "s3_serial_endpoint")
+
+
+def _dict_maker(backend: str, tmp_path: Any, request: pytest.FixtureRequest,
+                http_endpoint: str) -> Callable[..., PersiDict]:
     if backend == "s3_mock":
         request.getfixturevalue("s3_mock_session")
         endpoint, cache = S3_MOCK_ENDPOINT, None
     elif backend == "s3_http":
-        endpoint, cache = request.getfixturevalue("s3_endpoint"), tmp_path / "s3-cache"
+        endpoint, cache = request.getfixturevalue(http_endpoint), tmp_path / "s3-cache"
     bucket = new_bucket_name()
 
     def make(place: str = "main", **params: Any) -> PersiDict:

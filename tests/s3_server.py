@@ -11,9 +11,11 @@ server thread per request).
 A small WSGI layer in front of moto answers ``/__persidict_test__/...``:
 ``POST .../faults`` with a JSON body ``{"latency": seconds, "faults": [...],
 "method": "PUT"}`` where each fault (applied to the next matching request, in
-order) is ``"503"`` (answer 503 SlowDown), ``"403"`` (AccessDenied), ``"drop"``
+order) is ``"503"`` (answer 503 SlowDown), ``"403"`` (AccessDenied), ``"409"``
+(ConditionalRequestConflict, S3's answer to racing conditional writes), ``"drop"``
 (close the connection before moto sees the request) or ``"lost"`` (moto applies
-the request, then the connection is closed before the response);
+the request, then the connection is closed before the response); any other
+entry (``"ok"``) lets its request through, to space faults out;
 ``GET .../count`` returns the number of S3 requests served so far.
 """
 
@@ -33,7 +35,8 @@ from html import escape
 from typing import Any
 
 CONTROL = "/__persidict_test__/"
-_ERROR_ANSWERS = {"503": ("503 Slow Down", "SlowDown"), "403": ("403 Forbidden", "AccessDenied")}
+_ERROR_ANSWERS = {"503": ("503 Slow Down", "SlowDown"), "403": ("403 Forbidden", "AccessDenied"),
+                  "409": ("409 Conflict", "ConditionalRequestConflict")}
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 

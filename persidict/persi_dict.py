@@ -23,7 +23,9 @@ from ._naming import Naming
 from .errors import CorruptValueError
 from .formats import format_for
 from .jokers import DELETE_CURRENT, KEEP_CURRENT, Joker
+from .safe_str_tuple import NonEmptyPersiDictKey as NonEmptyPersiDictKey  # re-exported: the earlier
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
+from .safe_str_tuple import PersiDictKey as PersiDictKey  # releases' import path
 from .safe_str_tuple_signing import _check_digest_len
 from .stores import ItemInfo, Store
 
@@ -137,6 +139,10 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"
+
+    def __str__(self) -> str:
+        """The items, as ``str(dict(d.items()))`` (``repr`` gives the parameters)."""
+        return str(dict(self.items()))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, PersiDict) and type(other) is type(self) \
@@ -354,14 +360,14 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
 
     def values_and_timestamps(self) -> Iterator[tuple[Any, float]]:
         """Yield ``(value, timestamp)`` for every item."""
-        for (_, value), timestamp in self.items_and_timestamps():
+        for _, value, timestamp in self.items_and_timestamps():
             yield value, timestamp
 
-    def items_and_timestamps(self) -> Iterator[tuple[tuple[SafeStrTuple, Any], float]]:
-        """Yield ``((key, value), timestamp)`` for every item."""
+    def items_and_timestamps(self) -> Iterator[tuple[SafeStrTuple, Any, float]]:
+        """Yield ``(key, value, timestamp)`` for every item (the earlier releases' triples)."""
         stamps = dict(self.keys_and_timestamps())
         for key, value in self._read_items(stamps):
-            yield (key, value), stamps[key]
+            yield key, value, stamps[key]
 
     def _by_time(self, max_n: int | None, newest: bool) -> list[SafeStrTuple]:
         if max_n is not None and (isinstance(max_n, bool) or not isinstance(max_n, int)):

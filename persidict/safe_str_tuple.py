@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, Union
+from typing import Any, TypeAlias, Union
 
 from .safe_chars import SAFE_STRING_MAX_LENGTH
 
@@ -109,8 +109,13 @@ class SafeStrTuple(tuple[str, ...]):
     # A one-part key is its str, a longer one its plain tuple: equal to it and
     # hashed as it, so sets and dicts of either find keys. Nothing hashes as both
     # "a" and ("a",), hence a one-part key is not equal to the 1-tuple.
+    # A subclass with its own __eq__ decides, on either side (Python asks it first
+    # only when it subclasses the other operand's type).
     def __eq__(self, other: object) -> bool:
         if isinstance(other, SafeStrTuple):
+            kind = type(other)
+            if kind is not SafeStrTuple and kind.__eq__ is not SafeStrTuple.__eq__:
+                return NotImplemented
             return _tuple_eq(self, other)
         if isinstance(other, tuple):
             return len(self) != 1 and _tuple_eq(self, other)
@@ -139,3 +144,9 @@ class SafeStrTuple(tuple[str, ...]):
 
     def __getnewargs__(self) -> tuple[tuple[str, ...]]:  # type: ignore[override]
         return (tuple(self),)
+
+
+# What may be given wherever a key is (the earlier releases' names; "non-empty"
+# is checked when the key is built, not by the type).
+PersiDictKey: TypeAlias = SafeStrTuple | str | Iterable[Any]
+NonEmptyPersiDictKey: TypeAlias = PersiDictKey

@@ -352,3 +352,29 @@ def test_sign_validates_arguments(fn) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(TypeError):
         fn(b"a", 4)
 
+
+class NeverEqual(SafeStrTuple):
+    """A subclass with its own ``__eq__``: it decides on either side."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    __hash__ = SafeStrTuple.__hash__
+
+
+@pytest.mark.parametrize("parts", [("a",), ("a", "b")])
+def test_a_subclass_own_eq_decides_on_either_side(parts: tuple[str, ...]) -> None:
+    odd = NeverEqual(parts)
+    for plain in (SafeStrTuple(parts), parts, parts[0]):
+        assert not plain == odd  # noqa: SIM201 - the operator itself is tested
+        assert not odd == plain  # noqa: SIM201
+        assert plain != odd
+        assert odd != plain
+    sibling = SubKey(parts)  # not a subclass of NeverEqual, so Python asks it first
+    assert not sibling == odd  # noqa: SIM201
+    assert not odd == sibling  # noqa: SIM201
+    assert sibling != odd
+    assert odd != sibling
+    assert hash(odd) == hash(SafeStrTuple(parts))  # it kept the hash rule it inherited

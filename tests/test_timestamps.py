@@ -77,7 +77,7 @@ def test_time_order(timed: PersiDict) -> None:
     stamps = dict(pairs)
     items = list(timed.items_and_timestamps())
     assert len(items) == 4
-    for (key, value), stamp in items:
+    for key, value, stamp in items:
         assert (value, stamp) == (timed[key], stamps[key])
     assert sorted(timed.values_and_timestamps()) == sorted((timed[k], stamps[k]) for k in stamps)
 

@@ -16,7 +16,7 @@ from collections.abc import (
     ValuesView,
 )
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from ._atomic import AtomicUpdates
 from ._naming import Naming
@@ -29,12 +29,15 @@ from .safe_str_tuple import PersiDictKey as PersiDictKey  # releases' import pat
 from .safe_str_tuple_signing import _check_digest_len
 from .stores import ItemInfo, Store
 
+ValueType = TypeVar("ValueType")  # what a PersiDict[ValueType] holds, for type checkers
+_T = TypeVar("_T")
 
-def _reopen(cls: type[PersiDict], params: dict[str, Any]) -> PersiDict:
+
+def _reopen(cls: type[PersiDict[Any]], params: dict[str, Any]) -> PersiDict[Any]:
     return cls(**params)
 
 
-class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
+class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, ValueType]):
     """A persistent dict over a :class:`~persidict.stores.Store`.
 
     Keys are :class:`SafeStrTuple` (a str or a sequence of str is converted);
@@ -181,7 +184,7 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         if self.immutable_items:
             raise KeyError(f"{key!r}: this dict is write-once (immutable_items=True)")
 
-    def __getitem__(self, key: NonEmptySafeStrTuple) -> Any:
+    def __getitem__(self, key: NonEmptySafeStrTuple) -> ValueType:
         name = self._name_of(key)
         try:
             data = self._store.read(name)
@@ -189,7 +192,7 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
             raise KeyError(key) from None
         return self._decode(key, data)
 
-    def __setitem__(self, key: NonEmptySafeStrTuple, value: Any) -> None:
+    def __setitem__(self, key: NonEmptySafeStrTuple, value: ValueType | Joker) -> None:
         name = self._name_of(key)
         if value is KEEP_CURRENT:
             return
@@ -223,6 +226,21 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         except KeyError:
             return False
         return True
+
+    def discard(self, key: NonEmptySafeStrTuple) -> bool:
+        """The newer releases' name of :meth:`delete_if_exists`."""
+        return self.delete_if_exists(key)
+
+    @overload
+    def get(self, key: NonEmptySafeStrTuple, /) -> ValueType | None: ...
+    @overload
+    def get(self, key: NonEmptySafeStrTuple, default: ValueType | _T, /) -> ValueType | _T: ...
+    def get(self, key: Any, default: Any = None, /) -> Any:
+        """``d[key]``, or ``default`` if absent (typed to take a str or tuple key)."""
+        try:
+            return self[key]
+        except KeyError:
+            return default
 
     def timestamp(self, key: NonEmptySafeStrTuple) -> float:
         """POSIX time of the last write of ``key``."""
@@ -358,12 +376,12 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         for folder, leaves, mtimes in self._store.mtimes_by_folder(self._naming.suffix):
             yield from keyed(folder, leaves, mtimes)
 
-    def values_and_timestamps(self) -> Iterator[tuple[Any, float]]:
+    def values_and_timestamps(self) -> Iterator[tuple[ValueType, float]]:
         """Yield ``(value, timestamp)`` for every item."""
         for _, value, timestamp in self.items_and_timestamps():
             yield value, timestamp
 
-    def items_and_timestamps(self) -> Iterator[tuple[SafeStrTuple, Any, float]]:
+    def items_and_timestamps(self) -> Iterator[tuple[SafeStrTuple, ValueType, float]]:
         """Yield ``(key, value, timestamp)`` for every item (the earlier releases' triples)."""
         stamps = dict(self.keys_and_timestamps())
         for key, value in self._read_items(stamps):

@@ -3,8 +3,14 @@ sets and dicts, the shapes and names of their API, and generics for type checker
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
 import typing
+from collections.abc import Callable
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 
@@ -12,8 +18,12 @@ import persidict
 from persidict import (
     DELETE_CURRENT,
     KEEP_CURRENT,
+    FileDirDict,
+    LocalDict,
     PersiDict,
+    S3Dict,
     SafeStrTuple,
+    WriteOnceDict,
 )
 
 # --- keys of a dict in sets and dicts (a one-part key is its str, a longer one its tuple)
@@ -62,6 +72,22 @@ def test_str_shows_the_items_and_repr_the_parameters(pdict: PersiDict) -> None:
     assert repr(pdict).startswith(type(pdict).__name__ + "(")
     assert f"file_type={pdict.file_type!r}" in repr(pdict)
     assert "SafeStrTuple('a')" not in repr(pdict)
+
+
+def test_discard_is_delete_if_exists(make_dict: Callable[..., PersiDict]) -> None:
+    d = make_dict()
+    d["a"] = 1
+    d["b", "c"] = 2
+    assert d.discard("a") is True
+    assert d.discard("a") is False
+    assert d.discard(("no", "such")) is False
+    assert list(d) == [("b", "c")]
+    once = make_dict("once", immutable_items=True)
+    once["x"] = 1
+    with pytest.raises(KeyError):
+        once.discard("x")
+    with pytest.raises(KeyError):
+        WriteOnceDict(once).discard("x")  # a wrapper forwards it as delete_if_exists
 
 
 def test_key_type_aliases_are_exported() -> None:
@@ -113,3 +139,64 @@ def test_public_safe_chars_set_is_a_set_that_changes_nothing() -> None:
         public.clear()
         public.update(saved)
 
+
+# --- generics
+
+
+def test_dict_classes_are_runtime_generics() -> None:
+    for cls in (PersiDict, FileDirDict, S3Dict, LocalDict):
+        alias = cls[int]  # type: ignore[index]
+        assert typing.get_origin(alias) is cls
+        assert typing.get_args(alias) == (int,)
+
+
+def test_mypy_sees_the_value_type(tmp_path: Path) -> None:
+    pytest.importorskip("mypy")
+    source = tmp_path / "typed_use.py"
+    source.write_text(textwrap.dedent("""
+        from persidict import FileDirDict, LocalDict, PersiDict, S3Dict
+
+        class Config:
+            pass
+
+        d: FileDirDict[int] = FileDirDict("somewhere")
+        reveal_type(d["k"])
+        reveal_type(d.get("k"))
+        m: LocalDict[str] = LocalDict(file_type="txt")
+        reveal_type(m["k"])
+        for key, value, stamp in m.items_and_timestamps():
+            reveal_type(value)
+
+        def use(p: PersiDict[float], s: S3Dict[Config]) -> None:
+            reveal_type(p["a", "b"])
+            reveal_type(s["c"])
+
+        d["k"] = "not an int"
+    """))
+    package_root = Path(persidict.__file__).parent.parent  # the persidict under test
+    env = {**os.environ, "MYPYPATH": str(package_root)}
+    out = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-incremental", "--cache-dir", os.devnull,
+         "--follow-imports=silent", "--ignore-missing-imports", "--no-error-summary",
+         "--config-file", os.devnull, source.name],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
+    revealed = [line.split("Revealed type is ", 1)[1].replace("builtins.", "")
+                for line in out.stdout.splitlines() if "Revealed type is" in line]
+    assert revealed == ['"int"', '"int | None"', '"str"', '"str"', '"float"',
+                        '"typed_use.Config"'], out.stdout
+    errors = [line for line in out.stdout.splitlines() if ": error:" in line]
+    bad_line = source.read_text().splitlines().index('d["k"] = "not an int"') + 1
+    assert len(errors) == 1, out.stdout
+    assert errors[0].startswith(f"typed_use.py:{bad_line}: error: Incompatible types"), out.stdout
+
+
+def test_readme_example_for_0_309_users_runs() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme.split("## Coming from persidict 0.309", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict[str, typing.Any] = {}
+    exec(compile(code, "README.md", "exec"), scope)
+    d = scope["d"]
+    assert d["cfg"] == {"retries": 5}
+    assert "owner" not in d
+    assert "hits" not in d

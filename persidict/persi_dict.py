@@ -16,7 +16,7 @@ from collections.abc import (
     ValuesView,
 )
 from operator import itemgetter
-from typing import Any, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
 from ._atomic import AtomicUpdates
 from ._naming import Naming
@@ -37,7 +37,7 @@ def _reopen(cls: type[PersiDict[Any]], params: dict[str, Any]) -> PersiDict[Any]
     return cls(**params)
 
 
-class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, ValueType]):
+class PersiDict(AtomicUpdates, Generic[ValueType], MutableMapping[SafeStrTuple, ValueType]):
     """A persistent dict over a :class:`~persidict.stores.Store`.
 
     Keys are :class:`SafeStrTuple` (a str or a sequence of str is converted);

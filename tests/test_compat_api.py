@@ -145,9 +145,16 @@ def test_public_safe_chars_set_is_a_set_that_changes_nothing() -> None:
 
 def test_dict_classes_are_runtime_generics() -> None:
     for cls in (PersiDict, FileDirDict, S3Dict, LocalDict):
-        alias = cls[int]  # type: ignore[index]
+        alias = cls[int]
         assert typing.get_origin(alias) is cls
         assert typing.get_args(alias) == (int,)
+        assert len(cls.__parameters__) == 1  # type: ignore[attr-defined]
+        with pytest.raises(TypeError):
+            cls[int, str]  # type: ignore[misc]
+    d = LocalDict[int]()  # a subscripted class still builds its dict
+    d["a"] = 1
+    assert type(d) is LocalDict
+    assert d == {"a": 1}
 
 
 def test_mypy_sees_the_value_type(tmp_path: Path) -> None:

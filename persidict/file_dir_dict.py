@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .persi_dict import PersiDict
+from .persi_dict import PersiDict, ValueType
 from .stores import FileStore
 
 
-class FileDirDict(PersiDict):
+class FileDirDict(PersiDict[ValueType]):
     """A PersiDict in a folder (local disk, NFS): key ``("a", "b")`` is the file
     ``base_dir/a_<digest>/b_<digest>.<file_type>``.
 

@@ -17,7 +17,7 @@ from collections.abc import (
 )
 from operator import itemgetter
 from types import FrameType
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from . import _bulk, _listing
 from ._atomic import AtomicUpdates
@@ -26,16 +26,21 @@ from ._naming import Naming
 from .errors import CorruptValueError
 from .formats import format_for
 from .jokers import DELETE_CURRENT, KEEP_CURRENT, Joker
+from .safe_str_tuple import NonEmptyPersiDictKey as NonEmptyPersiDictKey  # re-exported: the earlier
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
+from .safe_str_tuple import PersiDictKey as PersiDictKey  # releases' import path
 from .safe_str_tuple_signing import _check_digest_len
 from .stores import ItemInfo, Store
 
+ValueType = TypeVar("ValueType")  # what a PersiDict[ValueType] holds, for type checkers
+_T = TypeVar("_T")
 
-def _reopen(cls: type[PersiDict], params: dict[str, Any]) -> PersiDict:
+
+def _reopen(cls: type[PersiDict[Any]], params: dict[str, Any]) -> PersiDict[Any]:
     return cls(**params)
 
 
-class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
+class PersiDict(AtomicUpdates, Generic[ValueType], MutableMapping[SafeStrTuple, ValueType]):
     """A persistent dict over a :class:`~persidict.stores.Store`.
 
     Keys are :class:`SafeStrTuple` (a str or a sequence of str is converted);
@@ -141,6 +146,10 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"
 
+    def __str__(self) -> str:
+        """The items, as ``str(dict(d.items()))`` (``repr`` gives the parameters)."""
+        return str(dict(self.items()))
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, PersiDict) and type(other) is type(self) \
                 and other.get_params() == self.get_params():
@@ -178,7 +187,7 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         if self.immutable_items:
             raise KeyError(f"{key!r}: this dict is write-once (immutable_items=True)")
 
-    def __getitem__(self, key: NonEmptySafeStrTuple) -> Any:
+    def __getitem__(self, key: NonEmptySafeStrTuple) -> ValueType:
         name = self._name_of(key)
         try:
             data = self._store.read(name)
@@ -186,7 +195,7 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
             raise KeyError(key) from None
         return self._decode(key, data)
 
-    def __setitem__(self, key: NonEmptySafeStrTuple, value: Any) -> None:
+    def __setitem__(self, key: NonEmptySafeStrTuple, value: ValueType | Joker) -> None:
         name = self._name_of(key)
         if value is KEEP_CURRENT:
             return
@@ -236,6 +245,21 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         if stored is None:
             return False
         return stored == data or self._format.dumps(self._decode(key, stored)) == data
+
+    def discard(self, key: NonEmptySafeStrTuple) -> bool:
+        """The newer releases' name of :meth:`delete_if_exists`."""
+        return self.delete_if_exists(key)
+
+    @overload
+    def get(self, key: NonEmptySafeStrTuple, /) -> ValueType | None: ...
+    @overload
+    def get(self, key: NonEmptySafeStrTuple, default: ValueType | _T) -> ValueType | _T: ...
+    def get(self, key: Any, default: Any = None) -> Any:
+        """``d[key]``, or ``default`` if absent (typed to take a str or tuple key)."""
+        try:
+            return self[key]
+        except KeyError:
+            return default
 
     def timestamp(self, key: NonEmptySafeStrTuple) -> float:
         """POSIX time of the last write of ``key``."""
@@ -328,16 +352,16 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         for folder, leaves, mtimes in self._store.mtimes_by_folder(self._naming.suffix):
             yield from keyed(folder, leaves, mtimes)
 
-    def values_and_timestamps(self) -> Iterator[tuple[Any, float]]:
+    def values_and_timestamps(self) -> Iterator[tuple[ValueType, float]]:
         """Yield ``(value, timestamp)`` for every item."""
-        for (_, value), timestamp in self.items_and_timestamps():
+        for _, value, timestamp in self.items_and_timestamps():
             yield value, timestamp
 
-    def items_and_timestamps(self) -> Iterator[tuple[tuple[SafeStrTuple, Any], float]]:
-        """Yield ``((key, value), timestamp)`` for every item."""
+    def items_and_timestamps(self) -> Iterator[tuple[SafeStrTuple, ValueType, float]]:
+        """Yield ``(key, value, timestamp)`` for every item (the earlier releases' triples)."""
         stamps = dict(self.keys_and_timestamps())
         for key, value in self._read_items(stamps):
-            yield (key, value), stamps[key]
+            yield key, value, stamps[key]
 
     def _by_time(self, max_n: int | None, newest: bool) -> list[SafeStrTuple]:
         if max_n is not None and (isinstance(max_n, bool) or not isinstance(max_n, int)):

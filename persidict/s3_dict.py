@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .persi_dict import PersiDict
+from .persi_dict import PersiDict, ValueType
 from .stores import FileStore
 from .stores._s3_client import ensure_bucket, make_s3_client
 from .stores.caching_store import CachingStore
@@ -14,7 +14,7 @@ from .stores.s3_store import S3Store
 _CACHE_FOLDER = "#objects-2"
 
 
-class S3Dict(PersiDict):
+class S3Dict(PersiDict[ValueType]):
     """A PersiDict in an S3 bucket: key ``("a", "b")`` is the object
     ``root_prefix + "a/b." + file_type`` (no digest suffix: S3 is case-sensitive).
 

@@ -163,7 +163,7 @@ class PersiDictWrapper(PersiDict):
     def values_and_timestamps(self) -> Iterator[tuple[Any, float]]:
         return self._inner.values_and_timestamps()
 
-    def items_and_timestamps(self) -> Iterator[tuple[tuple[SafeStrTuple, Any], float]]:
+    def items_and_timestamps(self) -> Iterator[tuple[SafeStrTuple, Any, float]]:
         return self._inner.items_and_timestamps()
 
     def newest_keys(self, max_n: int | None = None) -> list[SafeStrTuple]:

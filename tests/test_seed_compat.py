@@ -211,7 +211,7 @@ def test_foreign_files_are_not_keys(tmp_path: Path) -> None:
     (tmp_path / "has space_aaaaaaaa.pkl").write_bytes(b"")  # not a safe name
     (tmp_path / "x_aaaaaaaa").mkdir()  # a folder whose suffix is not its digest
     (tmp_path / "x_aaaaaaaa" / seed_path(Path(), ("y",), "pkl", 8)).write_bytes(b"")
-    assert list(d) == [("a",)]
+    assert list(d) == ["a"]
     assert d.subdicts() == {}
     assert os.path.exists(tmp_path / "notes.txt")
 

@@ -184,4 +184,4 @@ def test_conditional_request_conflicts_are_retried(d: S3Dict, server: MotoServer
         server.set_faults("409", method="DELETE")
     with d.lock("a", timeout=0):  # freed despite the conflict
         pass
-    assert dict(d.items()) == {("a",): 1}
+    assert dict(d.items()) == {"a": 1}

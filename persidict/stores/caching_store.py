@@ -49,16 +49,23 @@ class CachingStore(Store):
     def url(self) -> str:
         return self.remote.url
 
+    # A name the cache folder cannot hold (too long for a file name, or a file
+    # where another name's folder is) raises ValueError there: it is not cached.
+
     def _cached(self, name: str) -> tuple[str, bytes] | None:
-        framed = self.cache.read_or_none(name)
+        try:
+            framed = self.cache.read_or_none(name)
+        except ValueError:
+            return None
         return None if framed is None else _unframe(framed)
 
     def _remember(self, name: str, etag: str | None, data: bytes) -> None:
         if etag is not None:
-            self.cache.write(name, _frame(etag, data))
+            with suppress(ValueError):
+                self.cache.write(name, _frame(etag, data))
 
     def _forget(self, name: str) -> None:
-        with suppress(KeyError):
+        with suppress(KeyError, ValueError):
             self.cache.delete(name)
 
     # reading

@@ -14,6 +14,9 @@ from .file_store import FileStore
 from .s3_store import S3Store
 
 _MAGIC = b"persidict-cache-2 "
+# A cache folder that cannot hold an entry (no space, no permission, a file where
+# a folder should be, which FileStore reports as ValueError) costs a download, never an operation.
+_CACHE_FAILURES = (OSError, ValueError)
 _log = logging.getLogger("persidict")
 
 
@@ -86,7 +89,7 @@ class CachingStore(Store):
             framed, info = self.cache.read_with_info(entry_name)
         except KeyError:
             return None, None
-        except OSError as e:
+        except _CACHE_FAILURES as e:
             _log.warning("persidict: cannot read the cache entry of %s (%s)", object_id, e)
             return None, None
         return _unframe(object_id, framed), info.etag
@@ -97,7 +100,7 @@ class CachingStore(Store):
         object_id, entry_name = self._where(name)
         try:
             self.cache.write(entry_name, _frame(object_id, _Entry(etag, once, data)))
-        except OSError as e:
+        except _CACHE_FAILURES as e:
             _log.warning("persidict: cannot cache %s (%s)", object_id, e)
 
     def _keep(self, name: str, entry: _Entry, was: str | None) -> None:
@@ -110,7 +113,7 @@ class CachingStore(Store):
                 self.cache.create(entry_name, framed)
             else:
                 self.cache.replace(entry_name, framed, was)
-        except OSError as e:
+        except _CACHE_FAILURES as e:
             _log.warning("persidict: cannot cache %s (%s)", object_id, e)
 
     def _forget(self, name: str) -> None:
@@ -119,7 +122,7 @@ class CachingStore(Store):
             self.cache.delete(entry_name)
         except KeyError:
             pass
-        except OSError as e:  # a stale entry is revalidated before use: only a warning
+        except _CACHE_FAILURES as e:  # a stale entry is revalidated before use: only a warning
             _log.warning("persidict: cannot drop the cache entry of %s (%s)", object_id, e)
 
     # reading

@@ -46,7 +46,8 @@ def test_digest_len_0_refuses_a_folder_part_named_like_a_value(
     d[f"b.{file_type}"] = 1
     d[f"b.{other}", "x"] = 2
     d["b"] = 3
-    assert [k.strings for k in sorted(d)] == sorted([(f"b.{file_type}",), (f"b.{other}", "x"), ("b",), ("kept",)])
+    expected = [(f"b.{file_type}",), (f"b.{other}", "x"), ("b",), ("kept",)]
+    assert [k.strings for k in sorted(d)] == sorted(expected)
 
 
 def test_digest_len_8_keeps_folder_parts_named_like_a_value(

@@ -124,7 +124,8 @@ class Batch:
         if writes and self._dict.immutable_items:
             present, failed = store.try_create_many(writes)
             failures.update(failed)
-            failures.update((name, already_set(pending[name])) for name in present)
+            failures.update((name, already_set(pending[name].key, pending[name].value))
+                            for name in present)
         elif writes:
             failures.update(store.try_write_many(writes))
         if deletes:
@@ -138,14 +139,14 @@ class Batch:
         # or meets the stored value as a write of an existing key does.
         for item in rewrites:
             first = failures.get(item.name)
-            failure = first if first is not None else already_set(item)
+            failure = first if first is not None else already_set(item.key, item.value)
             if failure is not None:
                 self._failures.append((item.key, failure))
 
-    def _already_set(self, item: _Item) -> Exception | None:
-        """What a write-once write of a key already stored fails with (``None``: it
-        is ignored)."""
-        return KeyError(f"{item.key!r} is already set and this dict is write-once"
+    def _already_set(self, key: SafeStrTuple, value: Any) -> Exception | None:
+        """What a write-once write of ``key``, found already stored, fails with
+        (``None``: it is ignored). Raising is failing with what is raised."""
+        return KeyError(f"{key!r} is already set and this dict is write-once"
                         " (immutable_items=True)")
 
     def __enter__(self) -> Batch:

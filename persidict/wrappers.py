@@ -153,6 +153,7 @@ class PersiDictWrapper(PersiDict):
         self._inner.update(other, **kwargs)
 
     def batch(self, *, max_pending: int = 1000) -> Batch:
+        # The inner dict's batch: a wrapper that changes writes overrides this too.
         return self._inner.batch(max_pending=max_pending)
 
     def clear(self) -> None:

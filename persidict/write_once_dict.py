@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 from ._bulk import Items, pairs_of
-from .batch import Batch, _Item
+from .batch import Batch
 from .jokers import Joker
 from .persi_dict import PersiDict
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
@@ -106,10 +106,7 @@ class _FirstWriteWins(Batch):
         super().__init__(wrapper.inner, max_pending=max_pending)
         self._wrapper = wrapper
 
-    def _already_set(self, item: _Item) -> Exception | None:
+    def _already_set(self, key: SafeStrTuple, value: Any) -> Exception | None:
         if random.random() < self._wrapper.p_consistency_checks:
-            try:
-                self._wrapper._check(item.key, item.value)
-            except ValueError as e:
-                return e
+            self._wrapper._check(key, value)  # a ValueError fails the item
         return None

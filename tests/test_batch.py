@@ -16,6 +16,7 @@ from persidict import (
     DELETE_CURRENT,
     KEEP_CURRENT,
     BatchError,
+    CorruptValueError,
     LocalDict,
     PersiDict,
     PersiDictWrapper,
@@ -266,6 +267,20 @@ def test_write_once_dict_batches_ignore_rewrites(make_dict: Callable[..., PersiD
     with unchecked.batch() as b:
         b["a"] = 100
     assert d["a"] == 1
+
+
+def test_a_check_that_cannot_read_fails_its_item_only(
+        make_dict: Callable[..., PersiDict]) -> None:
+    d = WriteOnceDict(make_dict(immutable_items=True), p_consistency_checks=1)
+    d["a"] = 1
+    [name] = d.store.names()
+    d.store.write(name, b"not a value")
+    with pytest.raises(BatchError) as info:
+        batch_of(d, [("a", 1), ("b", 2)])
+    [(key, error)] = info.value.failures
+    assert key == "a"
+    assert isinstance(error, CorruptValueError)
+    assert d["b"] == 2
 
 
 # --- wrappers and subdicts

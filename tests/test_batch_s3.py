@@ -153,3 +153,22 @@ def test_write_once_refusals_and_faults_in_one_report(server: MotoServer, tmp_pa
     assert [(key[0], type(e)) for key, e in info.value.failures] == [
         ("old", StoreError), ("old", KeyError)]
     assert dict(d.items()) == {("old",): 0, ("new",): 1}
+
+
+def test_delete_objects_errors_are_mapped_to_their_names() -> None:
+    # moto never answers DeleteObjects with per-key errors; S3 does (e.g. AccessDenied
+    # on some keys), so a stand-in client gives the answer S3 would.
+    from persidict.stores import S3Store
+
+    class Client:
+        def delete_objects(self, Bucket: str, Delete: dict[str, Any]) -> dict[str, Any]:  # noqa: N803
+            return {"Errors": [{"Key": o["Key"], "Code": "AccessDenied", "Message": "no"}
+                               for o in Delete["Objects"] if "bad" in o["Key"]]}
+
+    store = S3Store(Client(), "bucket", "p/")
+    failures = store.try_delete_many(["a.pkl", "bad.pkl", "q/bad.pkl"])
+    assert sorted(failures) == ["bad.pkl", "q/bad.pkl"]
+    assert all(isinstance(e, StoreError) and "'p/bad.pkl'" in str(failures["bad.pkl"])
+               and "AccessDenied" in str(e) for e in failures.values())
+    with pytest.raises(StoreError, match="2 of 3 keys"):
+        store.delete_many(["a.pkl", "bad.pkl", "q/bad.pkl"])

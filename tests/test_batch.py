@@ -4,6 +4,7 @@ test_batch_s3.py."""
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import random
 from collections.abc import Callable, Iterator
@@ -11,6 +12,8 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from persidict import (
     DELETE_CURRENT,
@@ -146,6 +149,32 @@ def test_random_batches_match_a_dict(make_dict: Callable[..., PersiDict]) -> Non
                     b[key] = value
                 apply(model, key, value)
         assert contents(d) == model, max_pending
+
+
+_keys = st.lists(st.sampled_from(["a", "b", "C"]), min_size=1, max_size=2).map(tuple)
+_values = st.one_of(st.integers(-3, 3), st.text("xy", max_size=2), st.none(),
+                    st.sampled_from([DELETE_CURRENT, KEEP_CURRENT, DEL]))
+
+
+def test_batches_match_a_dict_hypothesis(make_dict: Callable[..., PersiDict],
+                                         backend: str) -> None:
+    places = itertools.count()
+
+    @settings(deadline=None, max_examples=8 if backend.startswith("s3") else 30)
+    @given(start=st.dictionaries(_keys, st.integers(), max_size=3),
+           items=st.lists(st.tuples(_keys, _values), max_size=10),
+           max_pending=st.integers(1, 4))
+    def check(start: dict[tuple[str, ...], Any], items: list[tuple[Any, Any]],
+              max_pending: int) -> None:
+        d = make_dict(f"run{next(places)}", file_type="json")
+        d.update(start)
+        model = dict(start)
+        batch_of(d, items, max_pending=max_pending)
+        for key, value in items:
+            apply(model, key, DELETE_CURRENT if value is DEL else value)
+        assert contents(d) == model
+
+    check()
 
 
 def test_a_raising_block_sends_nothing_pending(pdict: PersiDict) -> None:

@@ -86,7 +86,11 @@ class Batch:
         self._stage(key, DELETE_CURRENT, None)
 
     def set(self, key: NonEmptySafeStrTuple, value: Any, *, ttl: float | None = None) -> None:
-        """``b[key] = value``; ``ttl`` is not supported yet (only ``None``)."""
+        """``b[key] = value``.
+
+        Raises:
+            NotImplementedError: for a ``ttl`` other than ``None`` (not supported yet).
+        """
         self._stage(key, value, ttl)
 
     def _stage(self, key: NonEmptySafeStrTuple, value: Any, ttl: float | None) -> None:
@@ -171,8 +175,8 @@ class Batch:
             exc.add_note(f"persidict: {error}")
 
     def _describe(self) -> str:
+        failed = len(self._failures)
         shown = ", ".join(f"{key!r} ({type(e).__name__}: {e})" for key, e in self._failures[:3])
-        more = len(self._failures) - 3
-        return (f"{len(self._failures)} of {self._sent} items of a batch on"
-                f" {self._dict.base_url} failed: {shown}" + (f" and {more} more" if more > 0
-                                                             else ""))
+        more = f" and {failed - 3} more" if failed > 3 else ""
+        return (f"{failed} of {self._sent} items of a batch on {self._dict.base_url}"
+                f" failed: {shown}{more}")

@@ -129,6 +129,8 @@ def test_a_refused_delete_objects_fails_each_of_its_keys(http_dict: S3Dict,
     failed = info.value.failures
     assert sorted(key[0] for key, _ in failed) == sorted(str(i) for i in range(10))
     assert all(isinstance(e, StoreError) and "DeleteObjects" in str(e) for _, e in failed)
+    assert str(info.value).startswith("10 of 11 items of a batch on s3://")
+    assert str(info.value).endswith(" and 7 more")
     assert sorted(k[0] for k in http_dict) == sorted([*(str(i) for i in range(10)), "new"])
 
 

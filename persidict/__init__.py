@@ -1,7 +1,8 @@
 """persidict: persistent, distributed-safe dictionaries in a folder or an S3 bucket."""
 
 from ._version import __version__
-from .errors import ConflictError, CorruptValueError, PersiDictError, StoreError
+from .batch import Batch
+from .errors import BatchError, ConflictError, CorruptValueError, PersiDictError, StoreError
 from .file_dir_dict import FileDirDict
 from .jokers import DELETE_CURRENT, KEEP_CURRENT, DeleteCurrentFlag, Joker, KeepCurrentFlag
 from .local_dict import LocalDict
@@ -18,6 +19,8 @@ __all__ = [
     "DELETE_CURRENT",
     "KEEP_CURRENT",
     "SAFE_CHARS_SET",
+    "Batch",
+    "BatchError",
     "ConflictError",
     "CorruptValueError",
     "DeleteCurrentFlag",

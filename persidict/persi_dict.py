@@ -23,6 +23,7 @@ from . import _bulk, _listing
 from ._atomic import AtomicUpdates
 from ._listing import Pending
 from ._naming import Naming
+from .batch import Batch
 from .errors import CorruptValueError
 from .formats import format_for
 from .jokers import DELETE_CURRENT, KEEP_CURRENT, Joker
@@ -332,6 +333,12 @@ class PersiDict(AtomicUpdates, Generic[ValueType], MutableMapping[SafeStrTuple, 
     def update(self, other: Any = (), /, **kwargs: Any) -> None:
         """As ``dict.update`` (see :meth:`set_many`)."""
         self.set_many(_bulk.update_pairs(other, kwargs))
+
+    def batch(self, *, max_pending: int = 1000) -> Batch:
+        """A batch writer: in ``with d.batch() as b:``, ``b[k] = v``, ``del b[k]``,
+        ``b.set(k, v)`` and jokers are sent in bulk when the block ends and every
+        ``max_pending`` keys (see :mod:`persidict.batch`)."""
+        return Batch(self, max_pending=max_pending)
 
     def clear(self) -> None:
         self._refuse_change("clear()")

@@ -9,6 +9,7 @@ from types import FrameType
 from typing import Any
 
 from ._atomic import _MISSING
+from .batch import Batch
 from .persi_dict import PersiDict
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
 from .stores import Store
@@ -150,6 +151,10 @@ class PersiDictWrapper(PersiDict):
 
     def update(self, other: Any = (), /, **kwargs: Any) -> None:
         self._inner.update(other, **kwargs)
+
+    def batch(self, *, max_pending: int = 1000) -> Batch:
+        # The inner dict's batch: a wrapper that changes writes overrides this too.
+        return self._inner.batch(max_pending=max_pending)
 
     def clear(self) -> None:
         self._inner.clear()

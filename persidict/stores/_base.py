@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,3 +174,52 @@ class Store(ABC):
         for name in names:
             with suppress(KeyError):
                 self.delete(name)
+
+    # Every item attempted: a batch reports each failure instead of stopping at the
+    # first. A failure is returned (by name), never swallowed.
+
+    def try_write_many(self, items: Iterable[tuple[str, bytes]]) -> dict[str, Exception]:
+        """Store each ``(name, data)`` pair (the names distinct), attempting every one
+        whatever fails; return the exception of each pair not written, by name."""
+        write = attempted(self.write)
+        return {name: e for name, data in items if isinstance(e := write(name, data), Exception)}
+
+    def try_create_many(self, items: Iterable[tuple[str, bytes]]
+                        ) -> tuple[list[str], dict[str, Exception]]:
+        """:meth:`create` each pair (the names distinct), attempting every one; return
+        the names already present, in order, and the exception of each failed pair."""
+        create = attempted(self.create)
+        return split_creates((name, create(name, data)) for name, data in items)
+
+    def try_delete_many(self, names: Iterable[str]) -> dict[str, Exception]:
+        """Remove each of ``names`` that is present (an absent one is no error),
+        attempting every one; return the exception of each name not removed."""
+        def delete(name: str) -> None:
+            with suppress(KeyError):
+                self.delete(name)
+
+        attempt = attempted(delete)
+        return {name: e for name in names if isinstance(e := attempt(name), Exception)}
+
+
+def attempted(fn: Callable[..., R]) -> Callable[..., R | Exception]:
+    """``fn``, returning the exception it raises instead of raising it."""
+    def attempt(*args: Any) -> R | Exception:
+        try:
+            return fn(*args)
+        except Exception as e:  # handed back to the caller, who reports it
+            return e
+
+    return attempt
+
+
+def split_creates(results: Iterable[tuple[str, bool | Exception]]
+                  ) -> tuple[list[str], dict[str, Exception]]:
+    """The names a create found present, and the failures by name."""
+    present, failures = [], {}
+    for name, created in results:
+        if isinstance(created, Exception):
+            failures[name] = created
+        elif not created:
+            present.append(name)
+    return present, failures

@@ -200,6 +200,16 @@ class CachingStore(Store):
     def delete_many(self, names: Iterable[str]) -> None:
         self.remote.delete_many(self._forgetting(names))
 
+    def try_write_many(self, items: Iterable[tuple[str, bytes]]) -> dict[str, Exception]:
+        return self.remote.try_write_each(self.write, items)
+
+    def try_create_many(self, items: Iterable[tuple[str, bytes]]
+                        ) -> tuple[list[str], dict[str, Exception]]:
+        return self.remote.try_create_each(self.create, items)
+
+    def try_delete_many(self, names: Iterable[str]) -> dict[str, Exception]:
+        return self.remote.try_delete_many(self._forgetting(names))
+
     def _forgetting(self, names: Iterable[str]) -> Iterator[str]:
         # Forgetting first is safe: a missing cache entry only costs a download.
         for name in names:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from ..errors import StoreError
 from . import _s3_conditional as cond
-from ._base import ItemInfo, Store
+from ._base import ItemInfo, Store, attempted, split_creates
 from ._s3_client import AttemptWatch, RequestPool, botocore_errors, error_code, watch_attempts
 
 T = TypeVar("T")
@@ -366,6 +366,17 @@ class S3Store(Store):
         for _ in self.map_ordered(lambda item: write(*item), latest.items()):
             pass
 
+    def try_write_many(self, items: Iterable[tuple[str, bytes]]) -> dict[str, Exception]:
+        return self.try_write_each(self.write, items)
+
+    def try_write_each(self, write: Callable[[str, bytes], object],
+                       items: Iterable[tuple[str, bytes]]) -> dict[str, Exception]:
+        """As :meth:`write_each`, attempting every pair; return the failures by name."""
+        attempt = attempted(write)
+        return {name: e for (name, _), e in self.map_ordered(lambda item: attempt(*item),
+                                                              dict(items).items())
+                if isinstance(e, Exception)}
+
     def create_many(self, items: Iterable[tuple[str, bytes]]) -> list[str]:
         return self.create_each(self.create, items)
 
@@ -379,23 +390,48 @@ class S3Store(Store):
         return [name for (name, _), created in self.map_ordered(lambda item: create(*item), items)
                 if not created]
 
+    def try_create_many(self, items: Iterable[tuple[str, bytes]]
+                        ) -> tuple[list[str], dict[str, Exception]]:
+        return self.try_create_each(self.create, items)
+
+    def try_create_each(self, create: Callable[[str, bytes], bool],
+                        items: Iterable[tuple[str, bytes]]
+                        ) -> tuple[list[str], dict[str, Exception]]:
+        """As :meth:`create_each`, attempting every pair; also return the failures."""
+        attempt = attempted(create)
+        return split_creates((name, created) for (name, _), created
+                             in self.map_ordered(lambda item: attempt(*item), items))
+
     def delete_many(self, names: Iterable[str]) -> None:
         # One DeleteObjects per 1,000 names; it does not mind names that are absent.
         pending = iter(names)
         while batch := list(islice(pending, _DELETE_BATCH)):
-            self._delete_objects(batch)
+            failed = self._delete_objects(batch)
+            if failed:
+                raise StoreError(f"S3 DeleteObjects in bucket {self.bucket!r} failed for"
+                                 f" {len(failed)} of {len(batch)} keys, the first:"
+                                 f" {next(iter(failed.values()))}")
 
-    def _delete_objects(self, names: list[str]) -> None:
+    def try_delete_many(self, names: Iterable[str]) -> dict[str, Exception]:
+        failures: dict[str, Exception] = {}
+        pending = iter(names)
+        while batch := list(islice(pending, _DELETE_BATCH)):
+            try:
+                failures.update(self._delete_objects(batch))
+            except StoreError as e:  # the whole request failed: so did each of its names
+                failures.update(dict.fromkeys(batch, e))
+        return failures
+
+    def _delete_objects(self, names: list[str]) -> dict[str, Exception]:
+        """One DeleteObjects; return the names S3 did not delete, each with why."""
         objects = [{"Key": self.prefix + name} for name in names]
         response = self._call("DeleteObjects", names[0], lambda: self.client.delete_objects(
             Bucket=self.bucket, Delete={"Objects": objects, "Quiet": True}))
-        failed = response.get("Errors")
-        if failed:
-            first = failed[0]
-            raise StoreError(f"S3 DeleteObjects in bucket {self.bucket!r} failed for"
-                             f" {len(failed)} of {len(names)} keys, the first"
-                             f" {first.get('Key')!r} ({first.get('Code')}:"
-                             f" {first.get('Message', '')})")
+        cut = len(self.prefix)
+        return {error.get("Key", "")[cut:]: StoreError(
+                    f"S3 DeleteObjects of key {error.get('Key')!r} in bucket {self.bucket!r}"
+                    f" failed ({error.get('Code')}: {error.get('Message', '')})")
+                for error in response.get("Errors", ())}
 
     # --- locks
 

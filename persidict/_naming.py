@@ -43,7 +43,7 @@ class Naming:
     def _name(self, key: SafeStrTuple) -> str:
         return self.dir_name(key) + self.suffix
 
-    def dir_name(self, key: SafeStrTuple) -> str:
+    def dir_name(self, key: tuple[str, ...]) -> str:
         """The name of the folder holding the keys that start with ``key``."""
         n = self.digest_len
         return "/".join([sign_component(c, n) for c in key] if n else key)
@@ -134,6 +134,15 @@ class Naming:
             cut = self._cut
             return [leaf[:-cut] for leaf in leaves]
         return None
+
+    def part(self, entry: str) -> str | None:
+        """The key component a folder entry stands for (a leaf ``c<suffix>`` or a
+        folder ``c/``, with their digest suffixes); ``None`` if it is not a key's."""
+        if entry.endswith("/"):
+            parts = self._folder_key(entry[:-1])
+            return parts[0] if parts and len(parts) == 1 else None
+        found = self._leaf.fullmatch(entry)
+        return found[1] if found else None
 
     def dir_key(self, dir_name: str) -> str | None:
         """The key component a listed folder stands for; ``None`` if foreign."""

@@ -104,7 +104,7 @@ def _keys(store: Store, naming: Naming, parts: SortKey, lo: SortKey | None,
 
 def _walk(store: Store, naming: Naming, folder: str, parts: SortKey, lo: SortKey | None,
           hi: SortKey | None, sw: str, reverse: bool) -> Iterator[SafeStrTuple]:
-    entries: Any = _Level(store, naming, folder, lo, hi, sw)
+    entries: Any = _Level(store, naming, folder, lo, hi, sw, whole=reverse)
     if reverse:
         entries = reversed(list(entries))
     for part, kind, entry in entries:
@@ -120,24 +120,26 @@ def _walk(store: Store, naming: Naming, folder: str, parts: SortKey, lo: SortKey
 
 class _Level:
     """The entries ``(part, kind, entry)`` of one folder in tuple order of their parts,
-    within the bounds (``lo``, ``hi``: the rest of start and stop at this depth)."""
+    within the bounds (``lo``, ``hi``: the rest of start and stop at this depth).
+    ``whole``: all of them are wanted, so list to the end rather than look up prefixes."""
 
     def __init__(self, store: Store, naming: Naming, folder: str, lo: SortKey | None,
-                 hi: SortKey | None, sw: str) -> None:
+                 hi: SortKey | None, sw: str, *, whole: bool = False) -> None:
         self.store, self.naming, self.folder = store, naming, folder
-        self.lo, self.hi, self.sw = lo, hi, sw
+        self.lo, self.hi, self.sw, self.whole = lo, hi, sw, whole
         self.heap: list[tuple[str, int, str]] = []
         self.seen: set[str] = set()
         self.settled: set[str] = set()
         self.last: str | None = ""  # the listing is past every entry <= last (None: all)
+        self.past_stop = False  # an entry beyond stop was listed
 
     def __iter__(self) -> Iterator[tuple[str, int, str]]:
-        lo, hi, heap = self.lo, self.hi, self.heap
+        lo, heap = self.lo, self.heap
         chunks = self.store.folder_entries(self.folder, starts_with=self.sw,
                                            after=lo[0] if lo else "")
         more = True
         while True:
-            if heap:
+            if heap and not (self.whole and more and not self.past_stop):
                 part = heap[0][0]
                 if self.last is not None:
                     unsettled = [x for x in self._prefixes(part) if not self._passed(x)]
@@ -145,7 +147,7 @@ class _Level:
                         for x in unsettled:
                             self._look_up(x)
                         continue  # a prefix found comes first
-                if hi is not None and (part > hi[0] or (part == hi[0] and len(hi) == 1)):
+                if self._beyond(part):
                     return  # past stop; no prefix of part is left to come
                 yield heappop(heap)
             elif not more:
@@ -171,15 +173,22 @@ class _Level:
         if lo is not None and (part < lo[0] or (part == lo[0] and kind == _LEAF and len(lo) > 1)):
             return
         heappush(self.heap, (part, kind, entry))
+        if self._beyond(part):
+            self.past_stop = True
+
+    def _beyond(self, part: str) -> bool:
+        """Whether ``part``'s keys all sort at or after stop."""
+        hi = self.hi
+        return hi is not None and (part > hi[0] or (part == hi[0] and len(hi) == 1))
 
     def _prefixes(self, part: str) -> Iterator[str]:
         """The proper prefixes of ``part`` that may hold keys in range and are not
         settled yet."""
-        lo, hi = self.lo, self.hi
+        lo = self.lo
         for end in range(max(len(self.sw), 1), len(part)):
             x = part[:end]
             if x in self.settled or x in (".", "..") or (lo is not None and x < lo[0]) \
-                    or (hi is not None and x > hi[0]):
+                    or self._beyond(x):
                 continue
             yield x
 

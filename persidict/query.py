@@ -128,15 +128,15 @@ class _Level:
         self.store, self.naming, self.folder = store, naming, folder
         self.lo, self.hi, self.sw, self.whole = lo, hi, sw, whole
         self.heap: list[tuple[str, int, str]] = []
-        self.seen: set[str] = set()
+        self.ahead: set[str] = set()  # entries a look-up found before the listing got there
         self.settled: set[str] = set()
         self.last: str | None = ""  # the listing is past every entry <= last (None: all)
         self.past_stop = False  # an entry beyond stop was listed
 
     def __iter__(self) -> Iterator[tuple[str, int, str]]:
-        lo, heap = self.lo, self.heap
+        heap = self.heap
         chunks = self.store.folder_entries(self.folder, starts_with=self.sw,
-                                           after=lo[0] if lo else "")
+                                           after=self.lo[0] if self.lo else "")
         more = True
         while True:
             if heap and not (self.whole and more and not self.past_stop):
@@ -154,27 +154,39 @@ class _Level:
                 return
             else:
                 chunk, more = next(chunks, ([], False))
-                for entry in chunk:
-                    self._push(entry)
+                if self.ahead:
+                    chunk = [entry for entry in chunk if entry not in self.ahead]
+                found = self._decoded(chunk)
+                if not more and not heap:  # the rest of the folder at once (always, on disk)
+                    found.sort()
+                    for item in found:
+                        if self._beyond(item[0]):
+                            return
+                        yield item
+                    return
+                for item in found:
+                    heappush(heap, item)
                 if chunk:
                     self.last = chunk[-1]
                 if not more:
                     self.last = None
 
-    def _push(self, entry: str) -> None:
-        if entry in self.seen:
-            return
-        self.seen.add(entry)
-        part = self.naming.part(entry)
-        if part is None or not part.startswith(self.sw):
-            return
-        kind = _FOLDER if entry.endswith("/") else _LEAF
-        lo = self.lo
-        if lo is not None and (part < lo[0] or (part == lo[0] and kind == _LEAF and len(lo) > 1)):
-            return
-        heappush(self.heap, (part, kind, entry))
-        if self._beyond(part):
-            self.past_stop = True
+    def _decoded(self, entries: list[str]) -> list[tuple[str, int, str]]:
+        """``(part, kind, entry)`` of the entries that are keys' at or after start."""
+        part_of, sw, lo = self.naming.part, self.sw, self.lo
+        found = []
+        for entry in entries:
+            part = part_of(entry)
+            if part is None or not part.startswith(sw):
+                continue
+            kind = _FOLDER if entry[-1] == "/" else _LEAF
+            if lo is not None and (part < lo[0] or (part == lo[0] and kind == _LEAF
+                                                    and len(lo) > 1)):
+                continue
+            found.append((part, kind, entry))
+            if self._beyond(part):
+                self.past_stop = True
+        return found
 
     def _beyond(self, part: str) -> bool:
         """Whether ``part``'s keys all sort at or after stop."""
@@ -200,13 +212,16 @@ class _Level:
         return self.naming.dir_name((x,)) + "/"
 
     def _look_up(self, x: str) -> None:
-        """List from ``x``'s leaf entry to its folder entry, and keep those two."""
+        """List from ``x``'s leaf entry to its folder entry, and keep those two unless
+        the listing has given them already."""
         leaf, folder = self.naming.name((x,)), self._folder_entry(x)
+        last = self.last or ""
         for chunk, more in self.store.folder_entries(
                 self.folder, starts_with=self.naming.dir_name((x,)), after=_just_before(leaf)):
-            for entry in chunk:
-                if entry in (leaf, folder):
-                    self._push(entry)
+            found = [entry for entry in chunk if entry in (leaf, folder) and entry > last]
+            self.ahead.update(found)
+            for item in self._decoded(found):
+                heappush(self.heap, item)
             if not more or (chunk and chunk[-1] >= folder):
                 break
         self.settled.add(x)

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from persidict import PersiDict, S3Dict, WriteOnceDict
+from persidict.stores import FileStore
 
 _places = itertools.count()
 
@@ -202,3 +203,30 @@ def test_bad_prefix_predicates_and_where(make_dict: Callable[..., PersiDict]) ->
     with pytest.raises(TypeError, match="where"):  # keys only: no value to test
         d.query_keys(where=bool)  # type: ignore[call-arg]
     assert len(d) == 0
+
+
+class CountingFileStore(FileStore):
+    """A FileStore that notes each folder a query lists."""
+
+    def __init__(self, root: Any) -> None:
+        super().__init__(root)
+        self.listed: list[str] = []
+
+    def folder_entries(self, folder: str = "", **options: Any) -> Any:
+        self.listed.append(folder)
+        return super().folder_entries(folder, **options)
+
+
+def test_a_folder_query_lists_only_the_folders_it_needs(tmp_path: Any) -> None:
+    store = CountingFileStore(tmp_path)
+    d = PersiDict(store)
+    d.set_many({("p", f"{i:02d}"): i for i in range(20)})
+    d.set_many({("p", "05", "x"): 1, ("p", "05", "y"): 2, ("p", "12", "z"): 3})
+    d.set_many({("q", str(i), "z"): i for i in range(5)})
+    assert list(d.query_keys("p", limit=3)) == [("p", "00"), ("p", "01"), ("p", "02")]
+    assert [f.split("_")[0] for f in store.listed] == ["p"]
+    store.listed.clear()
+    assert list(d.query_keys("p", start="05", limit=3)) \
+        == [("p", "05"), ("p", "05", "x"), ("p", "05", "y")]
+    assert [f.split("_")[0] for f in store.listed] == ["p", "p"]
+    assert store.listed[1].startswith(store.listed[0] + "/05_")

@@ -228,8 +228,8 @@ class _Level:
 
 
 def _just_before(entry: str) -> str:
-    """A string below ``entry`` and above every other entry made of key characters
-    (which are all below DEL) that is below ``entry``."""
+    """The greatest string below ``entry`` as far as names of keys can tell: one less
+    in the last character, then DEL, which sorts above every key character."""
     return entry[:-1] + chr(ord(entry[-1]) - 1) + "\x7f"
 
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from persidict import PersiDict, S3Dict, WriteOnceDict
-from persidict.stores import FileStore
+from persidict.stores import FileStore, MemoryStore
 
 _places = itertools.count()
 
@@ -230,3 +230,39 @@ def test_a_folder_query_lists_only_the_folders_it_needs(tmp_path: Any) -> None:
         == [("p", "05"), ("p", "05", "x"), ("p", "05", "y")]
     assert [f.split("_")[0] for f in store.listed] == ["p", "p"]
     assert store.listed[1].startswith(store.listed[0] + "/05_")
+
+
+class PagedMemoryStore(MemoryStore):
+    """A MemoryStore listing a folder in pages of ``page`` entries, as S3 does, to run
+    the query's look-ups with digest suffixes too (no paged backend has them)."""
+
+    page = 2
+
+    def folder_entries(self, folder: str = "", **options: Any) -> Any:
+        [(entries, _)] = super().folder_entries(folder, **options)
+        pages = [entries[i:i + self.page] for i in range(0, len(entries), self.page)] or [[]]
+        for i, chunk in enumerate(pages):
+            yield chunk, i + 1 < len(pages)
+
+    def substore(self, dir_name: str) -> PagedMemoryStore:
+        return PagedMemoryStore(_memory=self._memory, _prefix=self._prefix + dir_name + "/")
+
+
+@settings(max_examples=150, deadline=None)
+@given(keys=st.lists(KEYS, min_size=1, max_size=14), data=st.data(),
+       digest_len=st.sampled_from([0, 1, 4]), page=st.sampled_from([1, 2, 3]))
+def test_queries_follow_the_model_on_paged_listings_with_digests(
+        keys: list[Any], data: st.DataObject, digest_len: int, page: int) -> None:
+    store = PagedMemoryStore()
+    store.page = page
+    d = PersiDict(store, digest_len=digest_len)
+    fill(d, keys)
+    prefixes = sorted({k[:i] for k in keys for i in range(len(k))})
+    for _ in range(3):
+        prefix = data.draw(st.sampled_from(prefixes), label="prefix")
+        options = {"start": data.draw(SORT_KEYS, label="start"),
+                   "stop": data.draw(SORT_KEYS, label="stop"),
+                   "starts_with": data.draw(st.one_of(st.none(), PARTS), label="starts_with"),
+                   "reverse": data.draw(st.booleans(), label="reverse"),
+                   "limit": data.draw(st.one_of(st.none(), st.integers(1, 4)), label="limit")}
+        assert list(d.query_keys(prefix, **options)) == model(keys, prefix, **options), options

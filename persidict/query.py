@@ -9,8 +9,9 @@ dict adds a digest suffix to ``c``). Byte order agrees with tuple order except a
 component ``x`` that is a proper prefix of another one, ``c``: ``x``'s entries may sort
 after ``c``'s (``"a.pkl"`` and ``"a/"`` after ``"a-b.pkl"``; ``"a_<digest>.pkl"`` after
 ``"a0_<digest>.pkl"``) although ``x`` comes first. Nothing else can: an entry listed
-later whose component is not a prefix of ``c`` has a component greater than ``c``. So a
-listed entry is given out once every proper prefix ``x`` of its component is settled:
+later than ``c``'s whose component is neither ``c`` nor a proper prefix of it has a
+greater component. So a listed entry is given out once every proper prefix ``x`` of its
+component is settled:
 the listing is past ``x``'s entries, or one listing of its own (starting at ``x``'s
 leaf, usually one request) has looked them up. Folders and memory list a folder in one
 go, so nothing waits there; on S3 a query reads only the LIST pages it needs.

@@ -57,13 +57,13 @@ class Naming:
             self._check_folder_parts(key[:-1])
         return self._join(key) + self.suffix
 
-    def dir_name(self, key: SafeStrTuple) -> str:
+    def dir_name(self, key: tuple[str, ...]) -> str:
         """The name of the folder holding the keys that start with ``key``."""
         if self._refuse_value_names:
             self._check_folder_parts(key)
         return self._join(key)
 
-    def _join(self, key: SafeStrTuple) -> str:
+    def _join(self, key: tuple[str, ...]) -> str:
         n = self.digest_len
         return "/".join([sign_component(c, n) for c in key] if n else key)
 
@@ -204,6 +204,15 @@ class Naming:
             cut = self._cut
             return [leaf[:-cut] for leaf in leaves]
         return None
+
+    def part(self, entry: str) -> str | None:
+        """The key component a folder entry stands for (a leaf ``c<suffix>`` or a
+        folder ``c/``, with their digest suffixes); ``None`` if it is not a key's."""
+        if entry.endswith("/"):
+            parts = self._folder_key(entry[:-1])
+            return parts[0] if parts and len(parts) == 1 else None
+        found = self._leaf.fullmatch(entry)
+        return found[1] if found else None
 
     def dir_key(self, dir_name: str) -> str | None:
         """The key component a listed folder stands for; ``None`` if foreign."""

@@ -7,6 +7,7 @@ import heapq
 import random
 import sys
 from collections.abc import (
+    Callable,
     ItemsView,
     Iterable,
     Iterator,
@@ -20,6 +21,7 @@ from types import FrameType
 from typing import Any, Generic, TypeVar, overload
 
 from . import _bulk, _listing
+from . import query as _query
 from ._atomic import AtomicUpdates
 from ._listing import Pending
 from ._naming import Naming
@@ -399,6 +401,32 @@ class PersiDict(AtomicUpdates, Generic[ValueType], MutableMapping[SafeStrTuple, 
     def oldest_values(self, max_n: int | None = None) -> list[Any]:
         """The values of :meth:`oldest_keys`, in that order."""
         return [value for _, value in self._read_items(self.oldest_keys(max_n))]
+
+    # --- sort-key queries (query.py)
+
+    def query(self, prefix: Any = (), *, start: Any = None, stop: Any = None,
+              starts_with: str | None = None, reverse: bool = False, limit: int | None = None,
+              where: Callable[[Any], Any] | None = None) -> Iterator[tuple[SafeStrTuple, Any]]:
+        """Yield ``(key, value)`` for the items under ``prefix`` in sort-key order (the
+        rest of the key, in tuple order): ``start`` <= sort key < ``stop``, its first
+        part starting with ``starts_with``, ``where(value)`` true, at most ``limit``."""
+        return _query.query(self, prefix, start=start, stop=stop, starts_with=starts_with,
+                            reverse=reverse, limit=limit, where=where)
+
+    def query_keys(self, prefix: Any = (), *, start: Any = None, stop: Any = None,
+                   starts_with: str | None = None, reverse: bool = False,
+                   limit: int | None = None) -> Iterator[SafeStrTuple]:
+        """The keys :meth:`query` would give, reading no value."""
+        return _query.query_keys(self, prefix, start=start, stop=stop,
+                                 starts_with=starts_with, reverse=reverse, limit=limit)
+
+    def filter(self, pred: Callable[[Any], Any]) -> Iterator[Any]:
+        """Yield the values for which ``pred(value)`` holds, in key order."""
+        return _query.filter_values(self, pred)
+
+    def first(self, pred: Callable[[Any], Any]) -> Any:
+        """The first value in key order for which ``pred(value)`` holds, or ``None``."""
+        return _query.first_value(self, pred)
 
     # --- subdicts
 

@@ -183,6 +183,20 @@ class PersiDictWrapper(PersiDict):
     def oldest_values(self, max_n: int | None = None) -> list[Any]:
         return self._inner.oldest_values(max_n)
 
+    # sort-key queries
+
+    def query(self, prefix: Any = (), **options: Any) -> Iterator[tuple[SafeStrTuple, Any]]:
+        return self._inner.query(prefix, **options)
+
+    def query_keys(self, prefix: Any = (), **options: Any) -> Iterator[SafeStrTuple]:
+        return self._inner.query_keys(prefix, **options)
+
+    def filter(self, pred: Callable[[Any], Any]) -> Iterator[Any]:
+        return self._inner.filter(pred)
+
+    def first(self, pred: Callable[[Any], Any]) -> Any:
+        return self._inner.first(pred)
+
     # subdicts
 
     def get_subdict(self, prefix: NonEmptySafeStrTuple) -> PersiDict:

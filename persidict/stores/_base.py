@@ -127,6 +127,27 @@ class Store(ABC):
         if leaves:
             yield folder, leaves, mtimes
 
+    def folder_entries(self, folder: str = "", *, starts_with: str = "",
+                       after: str = "") -> Iterator[tuple[list[str], bool]]:
+        """Yield the entries of one folder in byte order, in chunks ``(entries, more)``.
+
+        An entry is a name directly in ``folder`` (``""``: the top), or a subfolder
+        holding names, written with a trailing ``/``. Only entries that start with
+        ``starts_with`` and sort after ``after`` come, each once, sorted as ``str``
+        (byte order) across all chunks; nothing below a subfolder is listed.
+        ``more`` says whether another chunk follows: pulling it may cost a request
+        (a LIST page on S3), so a caller that has what it needs stops before. This
+        default sorts what :meth:`names` lists below ``folder``, in one chunk.
+        """
+        below = self.substore(folder) if folder else self
+        found = set()
+        for name in below.names():
+            head, slash, _ = name.partition("/")
+            entry = head + slash
+            if "#" not in entry and entry.startswith(starts_with) and entry > after:
+                found.add(entry)
+        yield sorted(found), False
+
     @abstractmethod
     def infos(self, suffix: str = "") -> Iterator[ItemInfo]:
         """Yield the info of every stored name ending with ``suffix``."""

@@ -224,6 +224,10 @@ class CachingStore(Store):
     def names_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str]]]:
         return self.remote.names_by_folder(suffix)
 
+    def folder_entries(self, folder: str = "", *, starts_with: str = "",
+                       after: str = "") -> Iterator[tuple[list[str], bool]]:
+        return self.remote.folder_entries(folder, starts_with=starts_with, after=after)
+
     def infos(self, suffix: str = "") -> Iterator[ItemInfo]:
         return self.remote.infos(suffix)
 

@@ -372,6 +372,25 @@ class FileStore(Store):
                 continue
             yield info_of(name, st)
 
+    def folder_entries(self, folder: str = "", *, starts_with: str = "",
+                       after: str = "") -> Iterator[tuple[list[str], bool]]:
+        """One ``scandir`` of ``folder``, sorted: one chunk."""
+        found = []
+        try:
+            with os.scandir(self._path(folder) if folder else self.root) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if "#" in name or not name.startswith(starts_with):
+                        continue
+                    if entry.is_dir():
+                        name += "/"
+                    if name > after:
+                        found.append(name)
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        found.sort()
+        yield found, False
+
     def dirs(self) -> Iterator[str]:
         try:
             entries = os.scandir(self.root)

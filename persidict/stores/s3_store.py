@@ -36,7 +36,8 @@ class S3Store(Store):
     ``If-Match`` against its own ETag (the MD5 of the bytes), so ``replace``
     and ``delete_if`` succeed when the current bytes are those of the version
     the etag names, even if an identical value was written again meanwhile.
-    ``read_many`` / ``write_many`` run ``max_workers`` requests at a time.
+    ``read_many`` / ``write_many`` run ``max_workers`` requests at a time; listings
+    ask for ``list_page_size`` names per LIST (S3's most, 1,000, by default).
 
     Raises:
         StoreError: for any failure but a missing name (``KeyError``) or a
@@ -44,7 +45,8 @@ class S3Store(Store):
     """
 
     def __init__(self, client: Any, bucket: str, prefix: str = "", *, max_workers: int = 16,
-                 lock_lease: float = 30.0, _pool: RequestPool | None = None) -> None:
+                 lock_lease: float = 30.0, list_page_size: int = 1000,
+                 _pool: RequestPool | None = None) -> None:
         if not isinstance(bucket, str) or not bucket:
             raise ValueError(f"bucket must be a non-empty str, not {bucket!r}")
         if not isinstance(prefix, str) or (prefix and not prefix.endswith("/")):
@@ -53,12 +55,16 @@ class S3Store(Store):
             raise ValueError(f"max_workers must be a positive int, not {max_workers!r}")
         if not isinstance(lock_lease, (int, float)) or lock_lease <= 0:
             raise ValueError(f"lock_lease must be a positive number, not {lock_lease!r}")
+        if isinstance(list_page_size, bool) or not isinstance(list_page_size, int) \
+                or not 1 <= list_page_size <= 1000:
+            raise ValueError(f"list_page_size must be an int in [1, 1000], not {list_page_size!r}")
         self.client = client
         watch_attempts(client)
         self.bucket = bucket
         self.prefix = prefix
         self._max_name = _MAX_KEY_BYTES - len(prefix.encode())
         self.lock_lease = float(lock_lease)
+        self.list_page_size = list_page_size
         self._pool = _pool or RequestPool(max_workers)
 
     def __repr__(self) -> str:
@@ -277,10 +283,11 @@ class S3Store(Store):
 
     # --- listing
 
-    def _pages(self, op: str, **params: Any) -> Iterator[dict[str, Any]]:
+    def _pages(self, op: str, below: str = "", **params: Any) -> Iterator[dict[str, Any]]:
         client_error, botocore_error = botocore_errors()
         pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=self.prefix, **params)
+            Bucket=self.bucket, Prefix=self.prefix + below,
+            PaginationConfig={"PageSize": self.list_page_size}, **params)
         try:
             yield from pages
         except (client_error, botocore_error) as e:
@@ -318,6 +325,21 @@ class S3Store(Store):
             if leaves:
                 yield folder, leaves
 
+    def folder_entries(self, folder: str = "", *, starts_with: str = "",
+                       after: str = "") -> Iterator[tuple[list[str], bool]]:
+        """One delimited LIST per chunk, starting after ``after`` (S3's StartAfter)."""
+        base = folder + "/" if folder else ""
+        params: dict[str, Any] = {"Delimiter": "/"}
+        if after:
+            params["StartAfter"] = self.prefix + base + after
+        cut = len(self.prefix + base)
+        for page in self._pages("ListObjectsV2 Delimiter", base + starts_with, **params):
+            found = [obj["Key"][cut:] for obj in page.get("Contents", ())]
+            found += [common["Prefix"][cut:] for common in page.get("CommonPrefixes", ())]
+            found = [entry for entry in found if "#" not in entry]
+            found.sort()  # a page holds the next names and folders in byte order
+            yield found, bool(page.get("IsTruncated"))
+
     def dirs(self) -> Iterator[str]:
         cut = len(self.prefix)
         for page in self._pages("ListObjectsV2 Delimiter", Delimiter="/"):
@@ -328,7 +350,8 @@ class S3Store(Store):
 
     def substore(self, dir_name: str) -> S3Store:
         return S3Store(self.client, self.bucket, self.prefix + dir_name + "/",
-                       lock_lease=self.lock_lease, _pool=self._pool)
+                       lock_lease=self.lock_lease, list_page_size=self.list_page_size,
+                       _pool=self._pool)
 
     # --- many at once
 

@@ -101,12 +101,23 @@ def hold_lock(idx: int, d: PersiDict, key: str, held: Any) -> None:
         time.sleep(3600)
 
 
-def wait_for_lock(idx: int, d: PersiDict, key: str, timeout: float) -> float:
-    """Take the lock once (a critical section on a plain counter); return when it was taken."""
+def wait_for_lock(idx: int, d: PersiDict, key: str, timeout: float, waiting: Any,
+                  killing: Any) -> dict[str, Any]:
+    """Say on ``waiting`` that this worker is about to wait, then take the lock once.
+
+    Inside, note whether the holder's kill had begun (``killing`` is set just
+    before the SIGKILL, so it is set for any waiter that got the lock after the
+    holder died), append ``idx`` to the list under ``"order"`` by a plain read and
+    write, and return when it held the lock (``time.monotonic``, one clock for
+    every process of the machine)."""
+    waiting.put(idx)
     with d.lock(key, timeout=timeout):
-        taken = time.time()
-        d["counter"] = d.get("counter", 0) + 1
-    return taken
+        entered = time.monotonic()
+        after_kill = killing.is_set()
+        d["order"] = [*d.get("order", []), idx]
+        time.sleep(0.05)  # stay inside long enough for an overlap to show
+        left = time.monotonic()
+    return {"after_kill": after_kill, "entered": entered, "left": left}
 
 
 # --- whole values under concurrent reads and writes

@@ -11,10 +11,7 @@ import pytest
 from persidict import S3Dict
 from persidict.stores import S3Store
 
-
-@pytest.fixture(params=["s3_mock", "s3_http"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return request.param
+pytestmark = pytest.mark.s3_only
 
 
 def raw_names(d: S3Dict) -> list[str]:

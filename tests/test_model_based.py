@@ -75,14 +75,22 @@ class StepTimeoutError(Exception):
     """A step of the state machine did not return in time."""
 
 
+class StepHungError(BaseException):
+    """A step went on after StepTimeoutError (it caught it): a BaseException, which
+    ``except Exception`` does not catch (Hypothesis then reports it without shrinking)."""
+
+
 def guarded(step: F) -> F:
-    """Run ``step`` under SIGALRM: after STEP_SECONDS it raises StepTimeoutError, and again
-    every second, in case the code under test swallows the first one."""
+    """Run ``step`` under SIGALRM: after STEP_SECONDS it raises StepTimeoutError, and
+    StepHungError every second after that, if the code under test swallowed it."""
     @functools.wraps(step)
     def run(*args: Any, **kwargs: Any) -> Any:
+        alarms = itertools.count()
+
         def alarm(signum: int, frame: Any) -> None:
-            raise StepTimeoutError(f"{step.__name__}{kwargs or ''} did not return"
-                              f" within {STEP_SECONDS} s")
+            late = next(alarms)
+            message = f"{step.__name__}({kwargs}) did not return within {STEP_SECONDS + late} s"
+            raise StepHungError(message) if late else StepTimeoutError(message)
 
         previous = signal.signal(signal.SIGALRM, alarm)
         signal.setitimer(signal.ITIMER_REAL, STEP_SECONDS, 1.0)

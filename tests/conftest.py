@@ -14,6 +14,7 @@ from s3_server import MotoServer
 from persidict import FileDirDict, LocalDict, PersiDict, S3Dict
 
 BACKENDS = ["file", "memory", "s3_mock", "s3_http"]
+S3_BACKENDS = ["s3_mock", "s3_http"]
 
 # S3 tests never reach AWS: fake credentials, and the in-process mock answers at an
 # endpoint where nothing listens, so a mock dict sent to another process fails fast.
@@ -69,6 +70,15 @@ def s3_serial_endpoint(s3_serial_server: MotoServer) -> str:
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests of S3-only behaviour (marked ``s3_only``, e.g. by a module's
+    ``pytestmark``) take ``backend`` and the fixtures built on it on S3 only: a
+    parametrize mark, added before pytest reads the marks, overrides the fixture."""
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("s3_only"):
+        metafunc.definition.add_marker(pytest.mark.parametrize("backend", S3_BACKENDS))
 
 
 @pytest.fixture

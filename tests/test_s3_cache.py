@@ -11,10 +11,7 @@ from test_s3_requests import Requests
 
 from persidict import S3Dict
 
-
-@pytest.fixture(params=["s3_mock", "s3_http"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return request.param
+pytestmark = pytest.mark.s3_only
 
 
 @pytest.fixture

@@ -94,6 +94,9 @@ def test_subdict_reopens_from_its_params(filled: PersiDict) -> None:
     twin = type(sub)(**sub.get_params())
     assert twin == sub
     assert contents(twin) == {("x",): 1, ("y", "z"): 2}
+    twin["w"] = 3
+    assert filled["a", "w"] == 3
+    assert contents(sub) == contents(twin)
 
 
 def test_subdict_timestamps_match_the_parent(filled: PersiDict) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import TypeVar
 
@@ -28,17 +28,21 @@ class Naming:
     """Names are ``c1/c2/.../cn.<file_type>``, each part carrying a digest suffix
     when ``digest_len > 0``."""
 
-    __slots__ = ("_all_leaves", "_cut", "_dir_key", "_folder_key", "_leaf", "_names",
+    __slots__ = ("_all_leaves", "_check_name", "_cut", "_dir_key", "_folder_key", "_leaf", "_names",
                  "_refuse_value_names", "digest_len", "suffix")
 
     def __init__(self, file_type: str, digest_len: int, *,
-                 refuse_value_names: bool = False) -> None:
+                 refuse_value_names: bool = False,
+                 check_name: Callable[[str], None] | None = None) -> None:
         self.suffix = "." + file_type
         self.digest_len = digest_len
         # with digest_len=0 the folder "b.pkl" of key ("b.pkl", "x") is the file of
         # key "b": such keys are refused on every backend, so that the parameter
         # means the same everywhere
         self._refuse_value_names = refuse_value_names
+        # the store's own limits (a file name's length, an S3 key's), checked when a
+        # key is first named, so that a bulk write refuses before it writes anything
+        self._check_name = check_name
         # key as the user gives it -> name: a pure function, so a plain dict
         # (emptied when full) caches it; a hit costs one lookup
         self._names: dict[object, str] = {}
@@ -96,6 +100,8 @@ class Naming:
                 if name is not None:
                     return name
         name = self._name(key if type(key) is SafeStrTuple else SafeStrTuple(key))
+        if self._check_name is not None:
+            self._check_name(name)
         if cacheable:
             if len(self._names) >= _MAX_CACHED:
                 self._names.clear()

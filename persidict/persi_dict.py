@@ -86,7 +86,8 @@ class PersiDict(AtomicUpdates, Generic[ValueType], MutableMapping[SafeStrTuple, 
         self._digest_len = _check_digest_len(digest_len)
         self._base_class_for_values = base_class_for_values
         self._naming = Naming(file_type, self._name_digest_len(),
-                              refuse_value_names=self._digest_len == 0)
+                              refuse_value_names=self._digest_len == 0,
+                              check_name=store.check_name)
 
     @property
     def file_type(self) -> str:

@@ -236,7 +236,7 @@ def test_eq_against_other_persidicts(pdict: PersiDict,
     assert pdict != other
     same_place = make_dict(file_type=pdict.file_type)
     assert same_place == pdict
-    assert dict(same_place.items()) == dict(pdict.items()) == {("a",): 1}
+    assert dict(same_place.items()) == dict(pdict.items()) == {"a": 1}
 
 
 def test_persidict_is_not_hashable(pdict: PersiDict) -> None:

@@ -67,7 +67,7 @@ def test_write_once_dict_pickles(tmp_path: Path) -> None:
     assert twin["a"] == 1
     assert twin.inner == d.inner
     twin["b"] = 2
-    assert dict(d.inner.items()) == dict(twin.inner.items()) == {("a",): 1, ("b",): 2}
+    assert dict(d.inner.items()) == dict(twin.inner.items()) == {"a": 1, "b": 2}
 
 
 def test_overlapping_multi_dict_pickles(tmp_path: Path) -> None:

@@ -46,6 +46,9 @@ class Store(ABC):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url!r})"
 
+    def check_name(self, name: str) -> None:  # noqa: B027 - most stores hold any name
+        """Raise ``ValueError`` if this store cannot hold ``name`` (too long for it)."""
+
     @abstractmethod
     def read(self, name: str) -> bytes:
         """Return the bytes stored under ``name``."""

@@ -234,6 +234,9 @@ class CachingStore(Store):
     def dirs(self) -> Iterator[str]:
         return self.remote.dirs()
 
+    def check_name(self, name: str) -> None:
+        self.remote.check_name(name)
+
     def substore(self, dir_name: str) -> CachingStore:
         return CachingStore(self.remote.substore(dir_name), self.cache, immutable=self.immutable)
 

@@ -75,6 +75,11 @@ class FileStore(Store):
 
     def _path(self, name: str) -> str:
         if len(name) > _MAX_FILE_NAME:
+            self.check_name(name)
+        return self.root + "/" + name
+
+    def check_name(self, name: str) -> None:
+        if len(name) > _MAX_FILE_NAME:
             for part in name.split("/"):
                 if len(part) > _MAX_FILE_NAME:  # names are ASCII: characters are bytes
                     raise ValueError(
@@ -83,7 +88,6 @@ class FileStore(Store):
                         f" a file name may have at most {_MAX_FILE_NAME}, which must hold"
                         " a key part with its digest suffix and extension (see the"
                         " README, key-part limits)")
-        return self.root + "/" + name
 
     def make_root(self) -> None:
         """Create the root folder if it is missing."""

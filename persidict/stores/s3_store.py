@@ -92,14 +92,14 @@ class S3Store(Store):
         return StoreError(f"S3 {op} of key {self.prefix + name!r} in bucket "
                           f"{self.bucket!r} failed ({detail.strip()})")
 
-    def _check_name(self, name: str) -> None:
+    def check_name(self, name: str) -> None:
         if len(name) > self._max_name:  # names are ASCII: characters are bytes
             raise ValueError(f"S3 key {self.prefix + name!r} is"
                              f" {len(self.prefix.encode()) + len(name)} bytes; S3 allows at"
                              f" most {_MAX_KEY_BYTES} (see the README, key-part limits)")
 
     def _call(self, op: str, name: str, send: Callable[[], T]) -> T:
-        self._check_name(name)
+        self.check_name(name)
         client_error, botocore_error = botocore_errors()
         try:
             return send()
@@ -161,7 +161,7 @@ class S3Store(Store):
         metadata = {cond.WRITE_ID: write_id}
         if chain:
             metadata[cond.PREV_WRITE_IDS] = ",".join(chain)
-        self._check_name(name)
+        self.check_name(name)
         response = self.client.put_object(Bucket=self.bucket, Key=self.prefix + name, Body=data,
                                           Metadata=metadata, **conditions)
         cond.chains.remember(write_id, chain)
@@ -385,7 +385,7 @@ class S3Store(Store):
         """Call ``write(name, data)`` for each pair on the pool, waiting for all."""
         latest = dict(items)  # concurrent writes of one name must still end with the last
         for name in latest:  # a name S3 refuses writes none of the others
-            self._check_name(name)
+            self.check_name(name)
         for _ in self.map_ordered(lambda item: write(*item), latest.items()):
             pass
 
@@ -409,7 +409,7 @@ class S3Store(Store):
         found already present, in order."""
         items = list(items)
         for name, _ in items:  # a name S3 refuses writes none of the others
-            self._check_name(name)
+            self.check_name(name)
         return [name for (name, _), created in self.map_ordered(lambda item: create(*item), items)
                 if not created]
 

@@ -4,7 +4,8 @@ Run ``python bench/bench_s3.py [--n 1000] [--latency 0.010] [--repeat 50] [--rou
 Part 1: requests and milliseconds per operation, next to the boto3 calls
 that do the same job (ratio = S3Dict / boto3). Part 2: bulk reads and writes
 of ``n`` items with ``latency`` seconds added to every request by the endpoint:
-concurrent (S3Dict) against one request at a time (ratio = one-by-one /
+concurrent (S3Dict; ``d.batch()`` in the batch rows, whose deletes are one
+DeleteObjects per 1,000 keys) against one request at a time (ratio = one-by-one /
 concurrent, i.e. the speed-up), best of ``rounds`` taken in turns. The endpoint
 runs on the same machine, so on few cores the concurrent rows are bound by CPU
 (botocore's ~1.5 ms per request here, and moto's ~1 ms), not by the added latency.
@@ -30,7 +31,7 @@ os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
 from _table import Table, best_of, machine_note, timed  # noqa: E402
 from s3_server import MotoServer  # noqa: E402
 
-from persidict import S3Dict  # noqa: E402
+from persidict import DELETE_CURRENT, S3Dict  # noqa: E402
 
 
 def per_operation(server: MotoServer, repeat: int, cache_dir: str) -> None:
@@ -116,32 +117,52 @@ def per_operation(server: MotoServer, repeat: int, cache_dir: str) -> None:
     table.print()
 
 
+def in_a_batch(d: S3Dict, keys: list[Any], value: Any) -> None:
+    with d.batch() as b:
+        for k in keys:
+            b[k] = value
+
+
 def bulk(server: MotoServer, n: int, latency: float, rounds: int) -> None:
     d = S3Dict("bench-bulk", base_dir=None, endpoint_url=server.url)
     serial = S3Dict("bench-bulk", base_dir=None, endpoint_url=server.url, max_workers=1)
     d.set_many({str(i): i for i in range(n)})
     keys = list(d)
+    batch_keys = [("batch", str(i)) for i in range(n)]
+
+    def refill() -> None:
+        d.set_many(dict.fromkeys(batch_keys, 1))
+
     server.set_faults(latency=latency)
     try:
         table = Table(["bulk operation", "concurrent s", "client CPU s", "one-by-one s",
                        "speed-up"])
-        cases: list[tuple[str, Callable[[], object], Callable[[], object]]] = [
+        cases: list[tuple[str, Callable[[], object], Callable[[], object],
+                          Callable[[], object] | None]] = [
             (f"items() over {n}", lambda: dict(d.items()),
-             lambda: {k: serial[k] for k in serial}),
+             lambda: {k: serial[k] for k in serial}, None),
             (f"values() over {n}", lambda: list(d.values()),
-             lambda: [serial[k] for k in serial]),
+             lambda: [serial[k] for k in serial], None),
             (f"get_many({n} keys)", lambda: d.get_many(keys),
-             lambda: [serial[k] for k in keys]),
+             lambda: [serial[k] for k in keys], None),
             (f"set_many({n} items)", lambda: d.set_many(dict.fromkeys(keys, 1)),
-             lambda: [serial.__setitem__(k, 1) for k in keys]),
+             lambda: [serial.__setitem__(k, 1) for k in keys], None),
+            (f"batch: {n} writes", lambda: in_a_batch(d, batch_keys, 2),
+             lambda: [serial.__setitem__(k, 2) for k in batch_keys], None),
+            (f"batch: {n} deletes", lambda: in_a_batch(d, batch_keys, DELETE_CURRENT),
+             lambda: [serial.__delitem__(k) for k in batch_keys], refill),
         ]
-        for label, concurrent, one_by_one in cases:
+        for label, concurrent, one_by_one, setup in cases:
             fast = slow = cpu = float("inf")
             for _ in range(rounds):  # in turns: a slow moment of the machine hits both
+                if setup:
+                    setup()
                 cpu_start = time.process_time()
                 seconds = timed(concurrent)
                 if seconds < fast:
                     fast, cpu = seconds, time.process_time() - cpu_start
+                if setup:
+                    setup()
                 slow = min(slow, timed(one_by_one))
             table.add(label, fast, cpu, slow, f"{slow / fast:.1f}x")
         table.print()

@@ -1,11 +1,13 @@
 """persidict: persistent, distributed-safe dictionaries in a folder or an S3 bucket."""
 
-from .errors import ConflictError, CorruptValueError, PersiDictError, StoreError
+from ._version import __version__
+from .batch import Batch
+from .errors import BatchError, ConflictError, CorruptValueError, PersiDictError, StoreError
 from .file_dir_dict import FileDirDict
 from .jokers import DELETE_CURRENT, KEEP_CURRENT, DeleteCurrentFlag, Joker, KeepCurrentFlag
 from .local_dict import LocalDict
 from .overlapping_multi_dict import OverlappingMultiDict
-from .persi_dict import PersiDict
+from .persi_dict import NonEmptyPersiDictKey, PersiDict, PersiDictKey
 from .s3_dict import S3Dict  # boto3 is imported only when an S3Dict is made
 from .safe_chars import SAFE_CHARS_SET, get_safe_chars, replace_unsafe_chars
 from .safe_str_tuple import SafeStrTuple
@@ -17,6 +19,8 @@ __all__ = [
     "DELETE_CURRENT",
     "KEEP_CURRENT",
     "SAFE_CHARS_SET",
+    "Batch",
+    "BatchError",
     "ConflictError",
     "CorruptValueError",
     "DeleteCurrentFlag",
@@ -24,14 +28,17 @@ __all__ = [
     "Joker",
     "KeepCurrentFlag",
     "LocalDict",
+    "NonEmptyPersiDictKey",
     "OverlappingMultiDict",
     "PersiDict",
     "PersiDictError",
+    "PersiDictKey",
     "PersiDictWrapper",
     "S3Dict",
     "SafeStrTuple",
     "StoreError",
     "WriteOnceDict",
+    "__version__",
     "get_safe_chars",
     "replace_unsafe_chars",
     "sign_safe_str_tuple",

@@ -14,6 +14,7 @@ from .stores import ItemInfo, Store
 from .ttl import TTL
 
 _MISSING: Any = object()
+_ATTEMPTS = 1000  # of a retry loop below before it gives up with ConflictError
 
 
 class AtomicUpdates:
@@ -101,16 +102,26 @@ class AtomicUpdates:
 
     def setdefault(self, key: NonEmptySafeStrTuple, default: Any = None) -> Any:
         """Return ``d[key]``, first storing ``default`` if absent (atomically: all
-        racing callers return the one value that was stored)."""
+        racing callers return the one value that was stored).
+
+        Raises:
+            ConflictError: if the key was deleted again after each of 1,000 failed
+                inserts.
+        """
         name = self._name_of(key)
         data = None
-        while True:
+        for _ in range(_ATTEMPTS):
             try:
                 return self[key]
             except KeyError:
                 data = data or self._encode(default)
             if self._create(name, data):
                 return default
+        raise self._gave_up("setdefault", key)
+
+    def _gave_up(self, operation: str, key: Any) -> ConflictError:
+        return ConflictError(f"{operation} of {key!r} in {self.base_url} met a concurrent"
+                             f" change on all {_ATTEMPTS} attempts")
 
     def pop(self, key: NonEmptySafeStrTuple, default: Any = _MISSING) -> Any:
         """Remove ``key`` and return the very value removed (or ``default``).
@@ -118,10 +129,11 @@ class AtomicUpdates:
         Raises:
             KeyError: if ``key`` is absent and no default is given, or the dict is
                 write-once.
+            ConflictError: if the key changed between read and delete 1,000 times.
         """
         name = self._name_of(key)
         self._refuse_change(key)
-        while True:
+        for _ in range(_ATTEMPTS):
             try:
                 data, info = self._store.read_with_info(name)
             except KeyError:
@@ -137,14 +149,21 @@ class AtomicUpdates:
             value = self._decode(key, data)  # a corrupt value raises before it is deleted
             if self._store.delete_if(name, info.etag):
                 return value
+        raise self._gave_up("pop", key)
 
     def popitem(self) -> tuple[SafeStrTuple, Any]:
-        """Remove and return some ``(key, value)``; ``KeyError`` if empty."""
+        """Remove and return some ``(key, value)``; ``KeyError`` if empty.
+
+        Raises:
+            ConflictError: if 1,000 listed keys were all deleted by others first.
+        """
         self._refuse_change("popitem()")
-        for key in self:
+        for tried, key in enumerate(self, start=1):
             value = self.pop(key, _MISSING_VALUE)
             if value is not _MISSING_VALUE:
                 return key, value
+            if tried >= _ATTEMPTS:
+                raise self._gave_up("popitem", key)
         raise KeyError("popitem(): the dict is empty")
 
     def transform(self, key: NonEmptySafeStrTuple, fn: Callable[[Any], Any], *,

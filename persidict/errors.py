@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class PersiDictError(Exception):
     """Base of the package's own errors."""
@@ -17,3 +19,22 @@ class StoreError(PersiDictError, OSError):
 
 class ConflictError(PersiDictError, RuntimeError):
     """A compare-and-set loop ran out of retries."""
+
+
+class BatchError(PersiDictError):
+    """Some items of a batch failed; every other item was written.
+
+    ``failures`` lists ``(key, exception)`` for each failed item, in the order the
+    items were given. It is not an ``OSError``: an item of a write-once dict fails
+    with ``KeyError``; each exception keeps its own type.
+    """
+
+    def __init__(self, message: str, failures: list[tuple[Any, Exception]]) -> None:
+        super().__init__(message, failures)  # both in args, so that it pickles
+
+    @property
+    def failures(self) -> list[tuple[Any, Exception]]:
+        return self.args[1]  # type: ignore[no-any-return]
+
+    def __str__(self) -> str:
+        return str(self.args[0])

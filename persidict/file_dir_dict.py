@@ -5,16 +5,23 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .persi_dict import PersiDict
+from .persi_dict import PersiDict, ValueType
 from .stores import FileStore
 
+_PEEK = 64  # names read to check the folder's digest_len: a few suffice
 
-class FileDirDict(PersiDict):
+
+class FileDirDict(PersiDict[ValueType]):
     """A PersiDict in a folder (local disk, NFS): key ``("a", "b")`` is the file
     ``base_dir/a_<digest>/b_<digest>.<file_type>``.
 
-    ``durable=True`` fsyncs every write (off by default: the atomic rename
-    already survives a crashed process; fsync also survives a crashed machine).
+    ``durable=True`` fsyncs every write and delete, and every new folder (off by
+    default: the atomic rename already survives a crashed process; fsync also
+    survives a crashed machine).
+
+    Raises:
+        ValueError: if ``base_dir`` holds names written with another
+            ``digest_len`` (the message names it).
 
     >>> import tempfile
     >>> d = FileDirDict(tempfile.mkdtemp(), file_type="json")
@@ -33,7 +40,9 @@ class FileDirDict(PersiDict):
         super().__init__(store, file_type=file_type, immutable_items=immutable_items,
                          digest_len=digest_len, base_class_for_values=base_class_for_values,
                          ttl=ttl, item_ttl=item_ttl)
-        os.makedirs(store.root, exist_ok=True)  # only once every argument is checked
+        # A folder written with another digest_len would look empty: name it instead.
+        self._naming.check_layout(store.peek(_PEEK), store.root)
+        store.make_root()  # only once every argument is checked
 
     def get_params(self) -> dict[str, Any]:
         return {"base_dir": self.base_dir, **self._shared_params(),

@@ -34,3 +34,5 @@ class DeleteCurrentFlag(Joker):
 
 KEEP_CURRENT = KeepCurrentFlag()
 DELETE_CURRENT = DeleteCurrentFlag()
+KeepCurrent = KEEP_CURRENT  # the seed's names of the same singletons
+DeleteCurrent = DELETE_CURRENT

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .persi_dict import PersiDict
+from .persi_dict import PersiDict, ValueType
 from .stores import MemoryStore
 
 
-class LocalDict(PersiDict):
+class LocalDict(PersiDict[ValueType]):
     """A PersiDict in memory: values are encoded as on disk, so it behaves as the
     persistent dicts do (tests, caches, notebooks). Dicts built with the same
     ``store`` share their items. It cannot be pickled, since another process

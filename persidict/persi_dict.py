@@ -7,6 +7,7 @@ import heapq
 import random
 import sys
 from collections.abc import (
+    Callable,
     ItemsView,
     Iterable,
     Iterator,
@@ -17,26 +18,33 @@ from collections.abc import (
 )
 from operator import itemgetter
 from types import FrameType
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from . import _bulk, _listing
+from . import query as _query
 from . import ttl as _ttl
 from ._atomic import AtomicUpdates
 from ._listing import Pending
 from ._naming import Naming
+from .batch import Batch
 from .errors import CorruptValueError
 from .formats import format_for
 from .jokers import DELETE_CURRENT, KEEP_CURRENT, Joker
+from .safe_str_tuple import NonEmptyPersiDictKey as NonEmptyPersiDictKey  # re-exported: the earlier
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
+from .safe_str_tuple import PersiDictKey as PersiDictKey  # releases' import path
 from .safe_str_tuple_signing import _check_digest_len
 from .stores import ItemInfo, Store
 
+ValueType = TypeVar("ValueType")  # what a PersiDict[ValueType] holds, for type checkers
+_T = TypeVar("_T")
 
-def _reopen(cls: type[PersiDict], params: dict[str, Any]) -> PersiDict:
+
+def _reopen(cls: type[PersiDict[Any]], params: dict[str, Any]) -> PersiDict[Any]:
     return cls(**params)
 
 
-class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
+class PersiDict(AtomicUpdates, Generic[ValueType], MutableMapping[SafeStrTuple, ValueType]):
     """A persistent dict over a :class:`~persidict.stores.Store`.
 
     Keys are :class:`SafeStrTuple` (a str or a sequence of str is converted);
@@ -81,7 +89,9 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         self._immutable_items = immutable_items
         self._digest_len = _check_digest_len(digest_len)
         self._base_class_for_values = base_class_for_values
-        self._naming = Naming(file_type, self._name_digest_len())
+        self._naming = Naming(file_type, self._name_digest_len(),
+                              refuse_value_names=self._digest_len == 0,
+                              check_name=store.check_name)
         seconds = _ttl.check_ttl(ttl)
         self._ttl = None if seconds is None and not item_ttl else _ttl.TTL(seconds, item_ttl)
 
@@ -158,6 +168,10 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"
 
+    def __str__(self) -> str:
+        """The items, as ``str(dict(d.items()))`` (``repr`` gives the parameters)."""
+        return str(dict(self.items()))
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, PersiDict) and type(other) is type(self) \
                 and other.get_params() == self.get_params():
@@ -197,7 +211,7 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         if self.immutable_items:
             raise KeyError(f"{key!r}: this dict is write-once (immutable_items=True)")
 
-    def __getitem__(self, key: NonEmptySafeStrTuple) -> Any:
+    def __getitem__(self, key: NonEmptySafeStrTuple) -> ValueType:
         name = self._name_of(key)
         if self._ttl is not None:
             return self._get_live(self._ttl, key, name)
@@ -233,7 +247,7 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
             return self._store.create(name, data)
         return self._ttl.create(self._store, name, data)
 
-    def __setitem__(self, key: NonEmptySafeStrTuple, value: Any) -> None:
+    def __setitem__(self, key: NonEmptySafeStrTuple, value: ValueType | Joker) -> None:
         name = self._name_of(key)
         if value is KEEP_CURRENT:
             return
@@ -299,6 +313,21 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         except KeyError:
             return False
         return stored == data or self._format.dumps(self._decode(key, stored)) == data
+
+    def discard(self, key: NonEmptySafeStrTuple) -> bool:
+        """The newer releases' name of :meth:`delete_if_exists`."""
+        return self.delete_if_exists(key)
+
+    @overload
+    def get(self, key: NonEmptySafeStrTuple, /) -> ValueType | None: ...
+    @overload
+    def get(self, key: NonEmptySafeStrTuple, default: ValueType | _T) -> ValueType | _T: ...
+    def get(self, key: Any, default: Any = None) -> Any:
+        """``d[key]``, or ``default`` if absent (typed to take a str or tuple key)."""
+        try:
+            return self[key]
+        except KeyError:
+            return default
 
     def timestamp(self, key: NonEmptySafeStrTuple) -> float:
         """POSIX time of the last write of ``key``."""
@@ -433,6 +462,12 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         """As ``dict.update`` (see :meth:`set_many`)."""
         self.set_many(_bulk.update_pairs(other, kwargs))
 
+    def batch(self, *, max_pending: int = 1000) -> Batch:
+        """A batch writer: in ``with d.batch() as b:``, ``b[k] = v``, ``del b[k]``,
+        ``b.set(k, v)`` and jokers are sent in bulk when the block ends and every
+        ``max_pending`` keys (see :mod:`persidict.batch`)."""
+        return Batch(self, max_pending=max_pending)
+
     def clear(self) -> None:
         self._refuse_change("clear()")
         self._store.delete_many(self._all_names())
@@ -464,16 +499,16 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
         for folder, leaves, mtimes in groups:
             yield from keyed(folder, leaves, mtimes)
 
-    def values_and_timestamps(self) -> Iterator[tuple[Any, float]]:
+    def values_and_timestamps(self) -> Iterator[tuple[ValueType, float]]:
         """Yield ``(value, timestamp)`` for every item."""
-        for (_, value), timestamp in self.items_and_timestamps():
+        for _, value, timestamp in self.items_and_timestamps():
             yield value, timestamp
 
-    def items_and_timestamps(self) -> Iterator[tuple[tuple[SafeStrTuple, Any], float]]:
-        """Yield ``((key, value), timestamp)`` for every item."""
+    def items_and_timestamps(self) -> Iterator[tuple[SafeStrTuple, ValueType, float]]:
+        """Yield ``(key, value, timestamp)`` for every item (the earlier releases' triples)."""
         stamps = dict(self.keys_and_timestamps())
         for key, value in self._read_items(stamps):
-            yield (key, value), stamps[key]
+            yield key, value, stamps[key]
 
     def _by_time(self, max_n: int | None, newest: bool) -> list[SafeStrTuple]:
         if max_n is not None and (isinstance(max_n, bool) or not isinstance(max_n, int)):
@@ -503,6 +538,32 @@ class PersiDict(AtomicUpdates, MutableMapping[SafeStrTuple, Any]):
     def oldest_values(self, max_n: int | None = None) -> list[Any]:
         """The values of :meth:`oldest_keys`, in that order."""
         return [value for _, value in self._read_items(self.oldest_keys(max_n))]
+
+    # --- sort-key queries (query.py)
+
+    def query(self, prefix: Any = (), *, start: Any = None, stop: Any = None,
+              starts_with: str | None = None, reverse: bool = False, limit: int | None = None,
+              where: Callable[[Any], Any] | None = None) -> Iterator[tuple[SafeStrTuple, Any]]:
+        """Yield ``(key, value)`` for the items under ``prefix`` in sort-key order (the
+        rest of the key, in tuple order): ``start`` <= sort key < ``stop``, its first
+        part starting with ``starts_with``, ``where(value)`` true, at most ``limit``."""
+        return _query.query(self, prefix, start=start, stop=stop, starts_with=starts_with,
+                            reverse=reverse, limit=limit, where=where)
+
+    def query_keys(self, prefix: Any = (), *, start: Any = None, stop: Any = None,
+                   starts_with: str | None = None, reverse: bool = False,
+                   limit: int | None = None) -> Iterator[SafeStrTuple]:
+        """The keys :meth:`query` would give, reading no value."""
+        return _query.query_keys(self, prefix, start=start, stop=stop,
+                                 starts_with=starts_with, reverse=reverse, limit=limit)
+
+    def filter(self, pred: Callable[[Any], Any]) -> Iterator[Any]:
+        """Yield the values for which ``pred(value)`` holds, in key order."""
+        return _query.filter_values(self, pred)
+
+    def first(self, pred: Callable[[Any], Any]) -> Any:
+        """The first value in key order for which ``pred(value)`` holds, or ``None``."""
+        return _query.first_value(self, pred)
 
     # --- subdicts
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .persi_dict import PersiDict
+from .persi_dict import PersiDict, ValueType
 from .stores import FileStore
 from .stores._s3_client import ensure_bucket, make_s3_client
 from .stores.caching_store import CachingStore
 from .stores.s3_store import S3Store
 
+_CACHE_FOLDER = "#objects-2"
 
-class S3Dict(PersiDict):
+
+class S3Dict(PersiDict[ValueType]):
     """A PersiDict in an S3 bucket: key ``("a", "b")`` is the object
     ``root_prefix + "a/b." + file_type`` (no digest suffix: S3 is case-sensitive).
 
@@ -70,9 +72,10 @@ class S3Dict(PersiDict):
         self._cache_dir = None if base_dir is None else os.path.abspath(os.fspath(base_dir))
         store: S3Store | CachingStore = remote
         if self._cache_dir is not None:
-            cache_root = os.path.join(self._cache_dir, bucket_name, root_prefix)
-            store = CachingStore(remote, FileStore(cache_root, create=False),
-                                 immutable=immutable_items)
+            # Entries by hashed object identity (see CachingStore), in a folder of
+            # their own: the earlier bucket/key layout beside it is ignored.
+            entries = FileStore(os.path.join(self._cache_dir, _CACHE_FOLDER), create=False)
+            store = CachingStore(remote, entries, immutable=immutable_items)
         super().__init__(store, file_type=file_type, immutable_items=immutable_items,
                          digest_len=digest_len, base_class_for_values=base_class_for_values,
                          ttl=ttl, item_ttl=item_ttl)

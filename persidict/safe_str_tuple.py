@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, SupportsIndex, Union, overload
+from typing import Any, TypeAlias, Union
 
 from .safe_chars import SAFE_STRING_MAX_LENGTH
 
@@ -14,6 +14,8 @@ _SAFE_PART = rf"(?!\.\.?(?:/|$))[A-Za-z0-9()_\-~.=]{{1,{SAFE_STRING_MAX_LENGTH -
 _SAFE_PATH = re.compile(f"{_SAFE_PART}(?:/{_SAFE_PART})*")
 
 NonEmptySafeStrTuple = Union["SafeStrTuple", str, Iterable[Any]]
+_tuple_eq = tuple.__eq__
+_tuple_hash = tuple.__hash__
 
 
 def _check_component(s: str) -> str:
@@ -46,17 +48,22 @@ def _flatten(arg: Any, out: list[str]) -> None:
             _flatten(item, out)
 
 
-class SafeStrTuple(tuple):
+class SafeStrTuple(tuple[str, ...]):
     """A flat, non-empty tuple of safe strings: the key of a PersiDict.
 
     Built from a ``str``, any (nested) sequence of strings, or several of
-    them; equal to the plain tuple it holds (and a one-part key to its str).
+    them. It equals, and hashes as, the plain tuple it holds; a one-part key
+    its str instead (so it is not equal to the 1-tuple: compare ``k.strings``).
+    Keys order as tuples.
 
     >>> k = SafeStrTuple("users", ("alice", "2024"))
     >>> k
     SafeStrTuple('users', 'alice', '2024')
     >>> k == ("users", "alice", "2024") and k[1:] == ("alice", "2024")
     True
+    >>> one = SafeStrTuple("users")
+    >>> one == "users", one in {"users"}, one == ("users",), one.strings == ("users",)
+    (True, True, False, True)
 
     Raises:
         TypeError: for a part that is not a str or a sequence of them.
@@ -99,15 +106,29 @@ class SafeStrTuple(tuple):
         """The components as a plain tuple."""
         return tuple(self)
 
+    # A one-part key is its str, a longer one its plain tuple: equal to it and
+    # hashed as it, so sets and dicts of either find keys. Nothing hashes as both
+    # "a" and ("a",), hence a one-part key is not equal to the 1-tuple.
+    # A subclass with its own __eq__ decides, on either side (Python asks it first
+    # only when it subclasses the other operand's type).
     def __eq__(self, other: object) -> bool:
+        if isinstance(other, SafeStrTuple):
+            kind = type(other)
+            if kind is not SafeStrTuple and kind.__eq__ is not SafeStrTuple.__eq__:
+                return NotImplemented
+            return _tuple_eq(self, other)
+        if isinstance(other, tuple):
+            return len(self) != 1 and _tuple_eq(self, other)
         if isinstance(other, str):
             return len(self) == 1 and self[0] == other
-        return tuple.__eq__(self, other)
+        return NotImplemented
 
     def __ne__(self, other: object) -> bool:
-        return not self == other
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
 
-    __hash__ = tuple.__hash__
+    def __hash__(self) -> int:
+        return _tuple_hash(self) if len(self) != 1 else hash(self[0])
 
     def __add__(self, other: Any) -> SafeStrTuple:  # type: ignore[override]
         return SafeStrTuple(self, other)
@@ -118,15 +139,14 @@ class SafeStrTuple(tuple):
     def __reversed__(self) -> SafeStrTuple:  # type: ignore[override]
         return SafeStrTuple._trusted(tuple(self)[::-1])
 
-    @overload
-    def __getitem__(self, index: SupportsIndex) -> str: ...
-    @overload
-    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
-    def __getitem__(self, index: Any) -> Any:
-        return tuple.__getitem__(self, index)
-
     def __repr__(self) -> str:
         return f"SafeStrTuple({', '.join(map(repr, self))})"
 
     def __getnewargs__(self) -> tuple[tuple[str, ...]]:  # type: ignore[override]
         return (tuple(self),)
+
+
+# What may be given wherever a key is (the earlier releases' names; "non-empty"
+# is checked when the key is built, not by the type).
+PersiDictKey: TypeAlias = SafeStrTuple | str | Iterable[Any]
+NonEmptyPersiDictKey: TypeAlias = PersiDictKey

@@ -45,6 +45,15 @@ def _is_signed(component: str, digest_len: int) -> bool:
         and component[cut:] == _suffix(component[:cut], digest_len)
 
 
+def digest_len_of(component: str) -> int:
+    """The length of the valid digest suffix ``component`` carries; 0 if none."""
+    cut = component.rfind("_")
+    digest_len = len(component) - cut - 1
+    if cut > 0 and 0 < digest_len <= 32 and _is_signed(component, digest_len):
+        return digest_len
+    return 0
+
+
 def unsign_component(component: str, digest_len: int) -> str:
     """Strip the digest suffix from one component if it carries a valid one."""
     if digest_len and _is_signed(component, digest_len):

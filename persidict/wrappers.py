@@ -9,6 +9,7 @@ from types import FrameType
 from typing import Any
 
 from ._atomic import _MISSING
+from .batch import Batch
 from .persi_dict import PersiDict
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
 from .stores import Store
@@ -171,6 +172,10 @@ class PersiDictWrapper(PersiDict):
     def update(self, other: Any = (), /, **kwargs: Any) -> None:
         self._inner.update(other, **kwargs)
 
+    def batch(self, *, max_pending: int = 1000) -> Batch:
+        # The inner dict's batch: a wrapper that changes writes overrides this too.
+        return self._inner.batch(max_pending=max_pending)
+
     def clear(self) -> None:
         self._inner.clear()
 
@@ -183,7 +188,7 @@ class PersiDictWrapper(PersiDict):
     def values_and_timestamps(self) -> Iterator[tuple[Any, float]]:
         return self._inner.values_and_timestamps()
 
-    def items_and_timestamps(self) -> Iterator[tuple[tuple[SafeStrTuple, Any], float]]:
+    def items_and_timestamps(self) -> Iterator[tuple[SafeStrTuple, Any, float]]:
         return self._inner.items_and_timestamps()
 
     def newest_keys(self, max_n: int | None = None) -> list[SafeStrTuple]:
@@ -197,6 +202,20 @@ class PersiDictWrapper(PersiDict):
 
     def oldest_values(self, max_n: int | None = None) -> list[Any]:
         return self._inner.oldest_values(max_n)
+
+    # sort-key queries
+
+    def query(self, prefix: Any = (), **options: Any) -> Iterator[tuple[SafeStrTuple, Any]]:
+        return self._inner.query(prefix, **options)
+
+    def query_keys(self, prefix: Any = (), **options: Any) -> Iterator[SafeStrTuple]:
+        return self._inner.query_keys(prefix, **options)
+
+    def filter(self, pred: Callable[[Any], Any]) -> Iterator[Any]:
+        return self._inner.filter(pred)
+
+    def first(self, pred: Callable[[Any], Any]) -> Any:
+        return self._inner.first(pred)
 
     # subdicts
 

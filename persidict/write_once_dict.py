@@ -6,6 +6,7 @@ import random
 from typing import Any
 
 from ._bulk import Items, pairs_of
+from .batch import Batch
 from .jokers import Joker
 from .persi_dict import PersiDict
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
@@ -104,3 +105,20 @@ class WriteOnceDict(PersiDictWrapper):
 
     def update(self, other: Any = (), /, **kwargs: Any) -> None:
         PersiDict.update(self, other, **kwargs)
+
+    def batch(self, *, max_pending: int = 1000) -> Batch:
+        """A batch of the wrapped dict in which, as here, the first write of a key
+        wins and later ones are ignored (and sampled: a difference is reported in
+        the ``BatchError`` as a ``ValueError``)."""
+        return _FirstWriteWins(self, max_pending)
+
+
+class _FirstWriteWins(Batch):
+    def __init__(self, wrapper: WriteOnceDict, max_pending: int) -> None:
+        super().__init__(wrapper.inner, max_pending=max_pending)
+        self._wrapper = wrapper
+
+    def _already_set(self, key: SafeStrTuple, value: Any) -> Exception | None:
+        if random.random() < self._wrapper.p_consistency_checks:
+            self._wrapper._check(key, value)  # a ValueError fails the item
+        return None

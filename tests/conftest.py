@@ -14,6 +14,7 @@ from s3_server import MotoServer
 from persidict import FileDirDict, LocalDict, PersiDict, S3Dict
 
 BACKENDS = ["file", "memory", "s3_mock", "s3_http"]
+S3_BACKENDS = ["s3_mock", "s3_http"]
 
 # S3 tests never reach AWS: fake credentials, and the in-process mock answers at an
 # endpoint where nothing listens, so a mock dict sent to another process fails fast.
@@ -71,6 +72,15 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests of S3-only behaviour (marked ``s3_only``, e.g. by a module's
+    ``pytestmark``) take ``backend`` and the fixtures built on it on S3 only: a
+    parametrize mark, added before pytest reads the marks, overrides the fixture."""
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("s3_only"):
+        metafunc.definition.add_marker(pytest.mark.parametrize("backend", S3_BACKENDS))
+
+
 @pytest.fixture
 def make_dict(backend: str, tmp_path: Any,
               request: pytest.FixtureRequest) -> Callable[..., PersiDict]:
@@ -79,11 +89,26 @@ def make_dict(backend: str, tmp_path: Any,
     Every call with the same ``place`` opens the same store. S3 dicts of one test
     share a bucket of their own; "s3_mock" runs without a local cache,
     "s3_http" with one, so both S3 read paths run the whole suite."""
+    return _dict_maker(backend, tmp_path, request, "s3_endpoint")
+
+
+@pytest.fixture
+def make_ordered_dict(backend: str, tmp_path: Any,
+                      request: pytest.FixtureRequest) -> Callable[..., PersiDict]:
+    """As ``make_dict``, but S3 over HTTP is the endpoint that serves one request at
+    a time, as S3 orders conditional writes: for tests of atomicity (moto's
+    threaded server checks conditions without a lock). "s3_mock" still runs the
+    code path, but in-process moto has no lock either: the S3 evidence is "s3_http"."""
+    return _dict_maker(backend, tmp_path, request, "s3_serial_endpoint")
+
+
+def _dict_maker(backend: str, tmp_path: Any, request: pytest.FixtureRequest,
+                http_endpoint: str) -> Callable[..., PersiDict]:
     if backend == "s3_mock":
         request.getfixturevalue("s3_mock_session")
         endpoint, cache = S3_MOCK_ENDPOINT, None
     elif backend == "s3_http":
-        endpoint, cache = request.getfixturevalue("s3_endpoint"), tmp_path / "s3-cache"
+        endpoint, cache = request.getfixturevalue(http_endpoint), tmp_path / "s3-cache"
     bucket = new_bucket_name()
 
     def make(place: str = "main", **params: Any) -> PersiDict:

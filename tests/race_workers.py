@@ -101,12 +101,23 @@ def hold_lock(idx: int, d: PersiDict, key: str, held: Any) -> None:
         time.sleep(3600)
 
 
-def wait_for_lock(idx: int, d: PersiDict, key: str, timeout: float) -> float:
-    """Take the lock once (a critical section on a plain counter); return when it was taken."""
+def wait_for_lock(idx: int, d: PersiDict, key: str, timeout: float, waiting: Any,
+                  killing: Any) -> dict[str, Any]:
+    """Say on ``waiting`` that this worker is about to wait, then take the lock once.
+
+    Inside, note whether the holder's kill had begun (``killing`` is set just
+    before the SIGKILL, so it is set for any waiter that got the lock after the
+    holder died), append ``idx`` to the list under ``"order"`` by a plain read and
+    write, and return when it held the lock (``time.monotonic``, one clock for
+    every process of the machine)."""
+    waiting.put(idx)
     with d.lock(key, timeout=timeout):
-        taken = time.time()
-        d["counter"] = d.get("counter", 0) + 1
-    return taken
+        entered = time.monotonic()
+        after_kill = killing.is_set()
+        d["order"] = [*d.get("order", []), idx]
+        time.sleep(0.05)  # stay inside long enough for an overlap to show
+        left = time.monotonic()
+    return {"after_kill": after_kill, "entered": entered, "left": left}
 
 
 # --- whole values under concurrent reads and writes
@@ -174,43 +185,61 @@ def mix_reads_and_writes(idx: int, d: PersiDict, keys: list[str], n: int,
 
 # --- plain writes against compare-and-set
 
+MAX_REPORTED = 20  # violations listed in a report; all are counted
 
-def plain_writer(idx: int, d: PersiDict, key: str, n: int, stop: Any) -> list[str]:
-    """Start ``n`` new lineages with plain writes; after each, read back.
 
-    While compare-and-set writers extend a lineage, the value read back must
-    belong to the lineage just started: otherwise a compare-and-set that had
-    read an older version overwrote this plain write. Returns the violations.
+def plain_writer(idx: int, d: PersiDict, key: str, n: int, min_seconds: float,
+                 stop: Any, latest: Any) -> dict[str, Any]:
+    """Start new lineages (``{"root": i, "depth": 0}``) with plain writes: ``n`` of
+    them, and more until ``min_seconds`` have passed. After each, publish ``i`` in
+    ``latest`` and read back.
+
+    Once plain write ``i`` has returned, every later read must show lineage ``i``
+    or a newer one: an older root means a compare-and-set that had read an older
+    version overwrote the plain write. Returns the violations seen here.
     """
-    violations = []
+    found: list[str] = []
+    count = i = 0
+    deadline = time.monotonic() + min_seconds
     try:
-        for i in range(n):
-            root = f"P{i}"
-            d[key] = {"root": root, "depth": 0}
-            seen = d[key]
-            if seen["root"] != root:
-                violations.append(f"wrote {root}, then read {seen}")
+        while i < n or time.monotonic() < deadline:
+            d[key] = {"root": i, "depth": 0}
+            latest.value = i
+            for _ in range(2):  # the overwriting rename may land just after a read
+                seen = d[key]
+                if seen["root"] < i:
+                    count += 1
+                    if len(found) < MAX_REPORTED:
+                        found.append(f"wrote P{i}, then read {seen}")
+            i += 1
     finally:
         stop.set()
-    return violations
+    return {"violations": count, "examples": found, "lineages": i}
 
 
-def cas_extender(idx: int, d: PersiDict, key: str, stop: Any) -> int:
-    """Extend the current lineage by compare-and-set until told to stop; return
-    how many extensions succeeded."""
-    done = 0
+def cas_extender(idx: int, d: PersiDict, key: str, stop: Any, latest: Any) -> dict[str, Any]:
+    """Extend the current lineage by compare-and-set until told to stop; check
+    every read against the newest plain write that had returned before it."""
+    found: list[str] = []
+    count = done = 0
     while not stop.is_set():
+        floor = latest.value  # read before the value: that plain write is older
         try:
             value, etag = d.get_with_etag(key)
         except KeyError:
             continue
+        if value["root"] < floor:
+            count += 1
+            if len(found) < MAX_REPORTED:
+                found.append(f"P{floor} had returned, then read {value}")
         if d.compare_and_set(key, {"root": value["root"], "depth": value["depth"] + 1}, etag):
             done += 1
-    return done
+    return {"violations": count, "examples": found, "extensions": done}
 
 
-def lineage_role(idx: int, role: str, d: PersiDict, n: int, stop: Any) -> Any:
+def lineage_role(idx: int, role: str, d: PersiDict, n: int, min_seconds: float, stop: Any,
+                 latest: Any) -> Any:
     """Run :func:`plain_writer` (role ``"plain"``) or :func:`cas_extender` on key ``"k"``."""
     if role == "plain":
-        return plain_writer(idx, d, "k", n, stop)
-    return cas_extender(idx, d, "k", stop)
+        return plain_writer(idx, d, "k", n, min_seconds, stop, latest)
+    return cas_extender(idx, d, "k", stop, latest)

@@ -11,9 +11,11 @@ server thread per request).
 A small WSGI layer in front of moto answers ``/__persidict_test__/...``:
 ``POST .../faults`` with a JSON body ``{"latency": seconds, "faults": [...],
 "method": "PUT"}`` where each fault (applied to the next matching request, in
-order) is ``"503"`` (answer 503 SlowDown), ``"403"`` (AccessDenied), ``"drop"``
+order) is ``"503"`` (answer 503 SlowDown), ``"403"`` (AccessDenied), ``"409"``
+(ConditionalRequestConflict, S3's answer to racing conditional writes), ``"drop"``
 (close the connection before moto sees the request) or ``"lost"`` (moto applies
-the request, then the connection is closed before the response);
+the request, then the connection is closed before the response); any other
+entry (``"ok"``) lets its request through, to space faults out;
 ``GET .../count`` returns the number of S3 requests served so far.
 """
 
@@ -25,6 +27,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -33,7 +36,8 @@ from html import escape
 from typing import Any
 
 CONTROL = "/__persidict_test__/"
-_ERROR_ANSWERS = {"503": ("503 Slow Down", "SlowDown"), "403": ("403 Forbidden", "AccessDenied")}
+_ERROR_ANSWERS = {"503": ("503 Slow Down", "SlowDown"), "403": ("403 Forbidden", "AccessDenied"),
+                  "409": ("409 Conflict", "ConditionalRequestConflict")}
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 
@@ -139,7 +143,7 @@ def _keep_alive_handler() -> type:
         disable_nagle_algorithm = True  # headers and body go out in separate writes
 
         def log_request(self, *_: Any) -> None:
-            pass  # stderr goes nowhere, and formatting the line costs 5% of a request
+            pass  # nobody reads the line, and formatting it costs 5% of a request
 
         def run_wsgi(self) -> None:
             if self.headers.get("Expect", "").lower().strip() == "100-continue":
@@ -184,14 +188,21 @@ class MotoServer:
 
     def __init__(self, *, serial: bool = False) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # The child's stderr goes to a file (a pipe nobody reads could fill and
+        # block it), shown if the server does not start.
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - kept until stop()
         self.process = subprocess.Popen(
             [sys.executable, os.path.abspath(__file__), *(["--serial"] if serial else [])],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+            stdout=subprocess.PIPE, stderr=self.stderr, env=env)
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
         if not line.strip():
+            self.process.wait(30)  # it ended, or says no port: its stderr is complete
+            self.stderr.seek(0)
+            said = self.stderr.read().decode(errors="replace").strip()
             self.stop()
-            raise RuntimeError("the moto server did not start")
+            raise RuntimeError(f"the moto server did not start (exit code"
+                               f" {self.process.returncode}); its stderr:\n{said}")
         self.url = f"http://127.0.0.1:{int(line)}"
 
     def set_faults(self, *faults: str, latency: float = 0.0, method: str | None = None) -> None:
@@ -210,6 +221,9 @@ class MotoServer:
     def stop(self) -> None:
         self.process.kill()
         self.process.wait()
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+        self.stderr.close()
 
 
 if __name__ == "__main__":

@@ -92,11 +92,11 @@ def test_sigkilled_writer_leaves_old_or_new_value(tmp_path: Path) -> None:
         left = set(leftovers(base))
         killed_mid_write += bool(left - left_before)
         left_before = left
-        assert list(pkl) == [("big",)]  # temp files are never listed as keys
+        assert list(pkl) == ["big"]  # temp files are never listed as keys
         assert list(txt) == [("nested", "big")]
         assert (len(pkl), len(txt)) == (1, 1)
-        assert [k for k, _ in pkl.keys_and_timestamps()] == [("big",)]
-        assert list(txt.get_subdict("nested")) == [("big",)]
+        assert [k for k, _ in pkl.keys_and_timestamps()] == ["big"]
+        assert list(txt.get_subdict("nested")) == ["big"]
         for value in (pkl["big"], txt["nested", "big"]):
             # whole, and written by this writer (it completed its first writes)
             assert check_whole(value) == round_no
@@ -111,7 +111,7 @@ def test_sigkilled_writer_leaves_old_or_new_value(tmp_path: Path) -> None:
     old = time.time() - FileStore.TEMP_MAX_AGE - 60
     for path in left:
         os.utime(path, (old, old))
-    assert (list(pkl), list(txt)) == ([("big",)], [("nested", "big")])
+    assert (list(pkl), list(txt)) == (["big"], [("nested", "big")])
     assert leftovers(base) == []
     check_whole(pkl["big"])
     check_whole(txt["nested", "big"])
@@ -132,7 +132,7 @@ def test_abandoned_temp_files_are_cleaned_on_listing(tmp_path: Path) -> None:
         path.write_bytes(b"partial")
         os.utime(path, (old, old))
 
-    assert set(d) == {("a",), ("sub", "b")}
+    assert set(d) == {"a", ("sub", "b")}
     assert not any(p.exists() for p in abandoned)
     assert fresh.exists()
     assert other.exists()

@@ -1,21 +1,75 @@
-"""Every script in examples/ runs to the end, as the README tells users to run it."""
+"""Every script in examples/ runs to the end, as the README tells users to run it, and
+prints what it claims: each line of its output is compared with the expected one."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
+ROOT = Path(__file__).parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+FLOAT = r"\d+(?:\.\d+)?"
+
+# Each line of each example's output, as a regular expression (most are literal).
+EXPECTED = {
+    "quickstart.py": [
+        re.escape("keys: [SafeStrTuple('greeting'), SafeStrTuple('users', 'alice'),"
+                  " SafeStrTuple('users', 'bob')]"),
+        re.escape("alice: {'age': 31, 'langs': ['en', 'fr']}"),
+        re.escape("users: [SafeStrTuple('alice'), SafeStrTuple('bob'), SafeStrTuple('carol')]"
+                  " | carol via the parent: 45"),
+        re.escape("newest two: [SafeStrTuple('users', 'carol'), SafeStrTuple('users', 'bob')]"),
+        f"written at: (?P<timestamp>{FLOAT})",
+        re.escape("greeting still there? False"),
+        re.escape("visits: 1 | bob is now 28"),
+        re.escape("config added once; a second add returns False"),
+        re.escape("counts: {'a_b_c': 3, 'd_e': 2} | jobs: 2"),
+        re.escape("timeout: 30 | run-1: 0.93"),
+        re.escape("report: 8 items"),
+    ],
+    "s3_example.py": [
+        re.escape("object: s3://persidict-example/example/config/retries.json"),
+        re.escape("runs: 50 | best: 0.49"),
+        re.escape("jobs: 1 2"),
+        re.escape("first add wins: True False alice"),
+        re.escape("report: 53 items"),
+        re.escape("config again: 3"),
+    ],
+}
+
+
+def example_env(tmp_path: Path) -> dict[str, str]:
+    """The examples' folders land in TMPDIR; PYTHONPATH makes them import this
+    checkout's persidict, not whichever one is installed."""
+    return {**os.environ, "TMPDIR": str(tmp_path),
+            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+
+
+def test_every_example_has_expected_output_and_imports_this_checkout(tmp_path: Path) -> None:
+    assert sorted(EXPECTED) == [script.name for script in EXAMPLES]
+    done = subprocess.run([sys.executable, "-c", "import persidict; print(persidict.__file__)"],
+                          cwd=tmp_path, env=example_env(tmp_path), capture_output=True,
+                          text=True, timeout=60, check=True)
+    assert Path(done.stdout.strip()).parent == ROOT / "persidict"
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda path: path.name)
-def test_example_runs(script: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "TMPDIR": str(tmp_path)}  # the examples' folders land here
-    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
+def test_example_prints_what_it_claims(script: Path, tmp_path: Path) -> None:
+    started = time.time()
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=example_env(tmp_path),
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip()
+    lines = done.stdout.splitlines()
+    expected = EXPECTED[script.name]
+    for number, (line, pattern) in enumerate(zip(lines, expected, strict=False), start=1):
+        found = re.fullmatch(pattern, line)
+        assert found, f"line {number} of the output:\n{line}\ndoes not match\n{pattern}"
+        if "timestamp" in found.groupdict():
+            assert started - 1 <= float(found["timestamp"]) <= time.time() + 1
+    assert len(lines) == len(expected), done.stdout

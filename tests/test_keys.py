@@ -71,7 +71,7 @@ def test_replace_unsafe_chars_output_is_always_safe(text: str) -> None:
 
 def test_from_str_and_flat_and_nested_sequences() -> None:
     expected = ("a", "b", "c")
-    assert SafeStrTuple("a") == ("a",)
+    assert SafeStrTuple("a").strings == ("a",)
     assert SafeStrTuple("a", "b", "c") == expected
     assert SafeStrTuple(["a", "b", "c"]) == expected
     assert SafeStrTuple(("a", ["b", ("c",)])) == expected
@@ -86,7 +86,7 @@ def test_from_another_safe_str_tuple() -> None:
     assert SafeStrTuple(k, k) == ("a", "b", "a", "b")
 
 
-def test_equal_to_plain_tuple_and_one_part_str() -> None:
+def test_equal_to_plain_tuple_and_one_part_to_str() -> None:
     assert SafeStrTuple("a", "b") == ("a", "b")
     assert ("a", "b") == SafeStrTuple("a", "b")  # noqa: SIM300
     assert SafeStrTuple("a") == "a"
@@ -96,6 +96,7 @@ def test_equal_to_plain_tuple_and_one_part_str() -> None:
     assert SafeStrTuple("a") != "b"
     assert SafeStrTuple("a", "b") != ("a",)
     assert SafeStrTuple("a") != ["a"]  # a list is not a tuple
+    assert SafeStrTuple("a") != ("a",)  # a one-part key is its str, not the 1-tuple
 
 
 def test_hash_matches_plain_tuple() -> None:
@@ -103,6 +104,78 @@ def test_hash_matches_plain_tuple() -> None:
     assert hash(k) == hash(("a", "b"))
     assert {k: 1}[("a", "b")] == 1
     assert len({k, ("a", "b"), SafeStrTuple(["a", "b"])}) == 1
+
+
+def test_one_part_key_is_its_str_in_sets_and_dicts() -> None:
+    k = SafeStrTuple("a")
+    assert hash(k) == hash("a")
+    assert {k} == {"a"}
+    assert "a" in {k}
+    assert k in {"a"}
+    assert {k: 1}["a"] == 1
+    assert {"a": 1}[k] == 1
+    assert len({k, "a", SafeStrTuple(["a"])}) == 1
+
+
+def test_one_part_key_is_not_the_one_tuple() -> None:
+    # nothing can hash as both "a" and ("a",), so equal to one means unequal to the other
+    k = SafeStrTuple("a")
+    assert not k == ("a",)  # noqa: SIM201 - the operator itself is tested
+    assert not ("a",) == k  # noqa: SIM201, SIM300
+    assert k != ("a",)
+    assert ("a",) != k  # noqa: SIM300
+    assert k.strings == ("a",)
+    assert SafeStrTuple(("a",)) == SafeStrTuple("a")
+
+
+def test_ordering_is_tuple_ordering() -> None:
+    keys = [SafeStrTuple("b"), SafeStrTuple("a", "z"), SafeStrTuple("a"), SafeStrTuple("a", "b")]
+    assert [k.strings for k in sorted(keys)] == [("a",), ("a", "b"), ("a", "z"), ("b",)]
+    assert SafeStrTuple("a") < ("b",)
+    assert ("a", "b") < SafeStrTuple("a", "c")  # noqa: SIM300
+    assert SafeStrTuple("a") <= SafeStrTuple("a")
+
+
+class SubKey(SafeStrTuple):
+    """A subclass that keeps SafeStrTuple's equality and hash."""
+
+    __slots__ = ()
+
+
+def _forms(parts: tuple[str, ...]) -> list[object]:
+    """Everything a user may compare a key with: the key, a subclass, the plain tuple,
+    the str of a one-part key, and a list (never equal)."""
+    forms: list[object] = [SafeStrTuple(parts), SubKey(parts), parts, list(parts)]
+    if len(parts) == 1:
+        forms.append(parts[0])
+    return forms
+
+
+def _identity(x: object) -> object:
+    """What a form is equal to, by the documented rule: a one-part key is its str,
+    a longer one its plain tuple."""
+    if isinstance(x, SafeStrTuple):
+        return x[0] if len(x) == 1 else x.strings
+    return ("list", tuple(x)) if isinstance(x, list) else x
+
+
+short_keys = st.lists(st.sampled_from(["a", "b", "A"]), min_size=1, max_size=3).map(tuple)
+
+
+@given(short_keys, short_keys)
+def test_eq_ne_and_hash_agree_both_ways_round(left: tuple[str, ...],
+                                              right: tuple[str, ...]) -> None:
+    for x in _forms(left):
+        for y in _forms(right):
+            if not isinstance(x, SafeStrTuple) and not isinstance(y, SafeStrTuple):
+                continue
+            equal = _identity(x) == _identity(y)
+            assert (x == y) is equal, (x, y)
+            assert (y == x) is equal, (y, x)
+            assert (x != y) is not equal, (x, y)
+            assert (y != x) is not equal, (y, x)
+            if equal:
+                assert hash(x) == hash(y), (x, y)
 
 
 def test_strings_is_the_plain_tuple() -> None:
@@ -180,9 +253,10 @@ def test_pickles(protocol: int) -> None:
 @given(keys)
 def test_any_safe_sequence_round_trips(parts: tuple[str, ...]) -> None:
     k = SafeStrTuple(parts)
-    assert k == parts
+    plain = parts[0] if len(parts) == 1 else parts
+    assert k == plain
     assert k.strings == parts
-    assert hash(k) == hash(parts)
+    assert hash(k) == hash(plain)
     assert SafeStrTuple(*parts) == k
     assert pickle.loads(pickle.dumps(k)) == k
 
@@ -210,7 +284,7 @@ def test_bad_type_is_a_type_error(bad: object) -> None:
 
 
 def test_longest_component_is_accepted() -> None:
-    assert SafeStrTuple("x" * 253) == ("x" * 253,)
+    assert SafeStrTuple("x" * 253).strings == ("x" * 253,)
 
 
 def test_error_names_the_problem() -> None:
@@ -238,17 +312,17 @@ def test_sign_adds_the_documented_suffix(digest_len: int) -> None:
 
 
 def test_sign_matches_seed_file_names() -> None:
-    assert sign_safe_str_tuple("alpha", 8) == ("alpha_fqluhi4r",)
+    assert sign_safe_str_tuple("alpha", 8).strings == ("alpha_fqluhi4r",)
     assert sign_safe_str_tuple(("Case", "case"), 4) == ("Case_bam6", "case_zukm")
 
 
 @given(keys, st.integers(min_value=0, max_value=26))
 def test_sign_unsign_are_inverse_and_idempotent(parts: tuple[str, ...], n: int) -> None:
     signed = sign_safe_str_tuple(parts, n)
-    assert signed == tuple(expected_signed(c, n) for c in parts)
+    assert signed.strings == tuple(expected_signed(c, n) for c in parts)
     assert sign_safe_str_tuple(signed, n) == signed
-    assert unsign_safe_str_tuple(signed, n) == parts
-    assert unsign_safe_str_tuple(unsign_safe_str_tuple(signed, n), n) == parts
+    assert unsign_safe_str_tuple(signed, n).strings == parts
+    assert unsign_safe_str_tuple(unsign_safe_str_tuple(signed, n), n).strings == parts
 
 
 def test_zero_digest_is_the_identity() -> None:
@@ -277,3 +351,30 @@ def test_sign_validates_arguments(fn) -> None:  # type: ignore[no-untyped-def]
         fn("a/b", 4)
     with pytest.raises(TypeError):
         fn(b"a", 4)
+
+
+class NeverEqual(SafeStrTuple):
+    """A subclass with its own ``__eq__``: it decides on either side."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    __hash__ = SafeStrTuple.__hash__
+
+
+@pytest.mark.parametrize("parts", [("a",), ("a", "b")])
+def test_a_subclass_own_eq_decides_on_either_side(parts: tuple[str, ...]) -> None:
+    odd = NeverEqual(parts)
+    for plain in (SafeStrTuple(parts), parts, parts[0]):
+        assert not plain == odd  # noqa: SIM201 - the operator itself is tested
+        assert not odd == plain  # noqa: SIM201
+        assert plain != odd
+        assert odd != plain
+    sibling = SubKey(parts)  # not a subclass of NeverEqual, so Python asks it first
+    assert not sibling == odd  # noqa: SIM201
+    assert not odd == sibling  # noqa: SIM201
+    assert sibling != odd
+    assert odd != sibling
+    assert hash(odd) == hash(SafeStrTuple(parts))  # it kept the hash rule it inherited

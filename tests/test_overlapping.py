@@ -71,6 +71,8 @@ def test_get_params_round_trip(multi: OverlappingMultiDict) -> None:
     multi.json["k"] = [1]
     assert twin.json["k"] == [1]
     assert twin.txt == multi.txt
+    twin.txt["note"] = "from the twin"
+    assert dict(multi.txt.items()) == dict(twin.txt.items()) == {"note": "from the twin"}
 
 
 def test_seed_style_construction(tmp_path: Path) -> None:

@@ -23,11 +23,15 @@ def test_get_params_round_trip(make_dict: Callable[..., PersiDict], params: dict
     for name, value in params.items():
         assert got[name] == value
     twin = type(d)(**got)
-    assert twin == d
+    assert twin == d  # equal handles (their parameters decide that alone) ...
     assert twin.get_params() == got
     value = "v" if d.file_type == "txt" else {"v": 1}
     d["a", "b"] = value
-    assert twin["a", "b"] == value  # the same store, not a copy
+    assert twin["a", "b"] == value  # ... of the same store, not a copy
+    other = "w" if d.file_type == "txt" else {"w": 2}
+    twin["c"] = other
+    assert d["c"] == other
+    assert dict(twin.items()) == dict(d.items()) == {("a", "b"): value, "c": other}
 
 
 def test_parameters_are_readable(make_dict: Callable[..., PersiDict]) -> None:
@@ -58,6 +62,8 @@ def test_file_dir_dict_base_dir(tmp_path: os.PathLike) -> None:
     assert os.path.isdir(d.base_dir)
     assert d.base_url == "file://" + d.base_dir
     assert FileDirDict(tmp_path / "store") == d
+    d["k"] = 1
+    assert dict(FileDirDict(tmp_path / "store").items()) == {"k": 1}
 
 
 def test_file_dir_dict_positional_order(tmp_path: os.PathLike) -> None:

@@ -30,8 +30,11 @@ def test_handle_pickles_as_parameters(make_dict: Callable[..., PersiDict]) -> No
     assert type(twin) is type(d)
     assert twin == d
     assert twin.get_params() == d.get_params()
+    assert len(twin) == 30
+    assert dict(twin.items()) == dict(d.items())  # the same items, not just equal parameters
     twin["new"] = {"from": "twin"}
     assert d["new"] == {"from": "twin"}
+    assert dict(twin.items()) == dict(d.items())
 
 
 def test_subdict_pickles(make_dict: Callable[..., PersiDict]) -> None:
@@ -63,6 +66,8 @@ def test_write_once_dict_pickles(tmp_path: Path) -> None:
     assert twin.p_consistency_checks == 0.5
     assert twin["a"] == 1
     assert twin.inner == d.inner
+    twin["b"] = 2
+    assert dict(d.inner.items()) == dict(twin.inner.items()) == {"a": 1, "b": 2}
 
 
 def test_overlapping_multi_dict_pickles(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from s3_server import MotoServer
 
-from persidict import S3Dict, StoreError
+from persidict import DELETE_CURRENT, S3Dict, StoreError
 
 
 @pytest.fixture
@@ -55,13 +55,18 @@ def test_dropped_connections_are_retried(d: S3Dict, server: MotoServer) -> None:
 
 def test_a_condition_failing_on_a_retry_asks_whether_the_write_was_ours(
         d: S3Dict, server: MotoServer) -> None:
-    # Without a retry a failed condition is final (1 request); after one, the
-    # first attempt may have been applied, so a HEAD compares write ids.
-    d["a"] = 1
+    # A failed condition is final (1 request) unless an earlier attempt may have
+    # been applied (its answer was lost): then a HEAD compares write ids. S3
+    # answers 503 SlowDown before acting, so a 503 retried is no such attempt.
+    assert d.add("a", 1)
     server.set_faults("503", method="PUT")
     before = server.served()
     assert d.add("a", 2) is False
-    assert server.served() - before == 3  # PUT (503), PUT (412), HEAD
+    assert server.served() - before == 2  # PUT (503), PUT (412)
+    server.set_faults("drop", method="PUT")  # closed before moto saw it: no answer
+    before = server.served()
+    assert d.add("a", 2) is False
+    assert server.served() - before == 3  # PUT (dropped), PUT (412), HEAD
     assert d["a"] == 1
 
 
@@ -158,3 +163,25 @@ def test_the_endpoint_keeps_connections_alive(server: MotoServer) -> None:
     connection.close()
     assert statuses == [503, 200, 200]
     assert len(local_ends) == 1
+
+
+def test_conditional_request_conflicts_are_retried(d: S3Dict, server: MotoServer) -> None:
+    # S3 answers 409 ConditionalRequestConflict to a conditional request racing
+    # another one on the same key: every conditional PUT and DELETE retries it.
+    server.set_faults("409", "409", method="PUT")
+    assert d.add("a", 1) is True
+    d["b"] = 1
+    server.set_faults("409", method="DELETE")
+    assert d.pop("b") == 1
+    d["b"] = 1
+    server.set_faults("409", "409", method="DELETE")
+    assert d.compare_and_delete("b", d.etag("b")) is True
+    d["b"] = 1
+    server.set_faults("409", method="DELETE")
+    assert d.transform("b", lambda _: DELETE_CURRENT) is DELETE_CURRENT
+    assert "b" not in d
+    with d.lock("a"):
+        server.set_faults("409", method="DELETE")
+    with d.lock("a", timeout=0):  # freed despite the conflict
+        pass
+    assert dict(d.items()) == {"a": 1}

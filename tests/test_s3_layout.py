@@ -11,10 +11,7 @@ import pytest
 from persidict import S3Dict
 from persidict.stores import S3Store
 
-
-@pytest.fixture(params=["s3_mock", "s3_http"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return request.param
+pytestmark = pytest.mark.s3_only
 
 
 def raw_names(d: S3Dict) -> list[str]:
@@ -73,9 +70,12 @@ def test_get_params_round_trip_and_pickling(make_dict: Callable[..., Any]) -> No
     params = d.get_params()
     assert params["root_prefix"] == "p/"
     assert S3Dict(**params) == d
+    assert dict(S3Dict(**params).items()) == {"k": 1}
     again = pickle.loads(pickle.dumps(d))
     assert again == d
     assert again["k"] == 1
+    again["j"] = 2
+    assert dict(d.items()) == dict(again.items()) == {"k": 1, "j": 2}
     sub = d.get_subdict("s")
     assert pickle.loads(pickle.dumps(sub)).root_prefix == "p/s/"
 
@@ -87,6 +87,7 @@ def test_an_injected_client_is_used_and_refuses_pickling(make_dict: Callable[...
     d["a"] = 1
     assert injected["a"] == 1
     assert S3Dict(**injected.get_params()) == injected
+    assert dict(S3Dict(**injected.get_params()).items()) == {"a": 1}
     with pytest.raises(TypeError, match="injected client"):
         pickle.dumps(injected)
 

@@ -10,10 +10,7 @@ import pytest
 
 from persidict import S3Dict
 
-
-@pytest.fixture(params=["s3_mock", "s3_http"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return request.param
+pytestmark = pytest.mark.s3_only
 
 
 class Requests:

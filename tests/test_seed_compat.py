@@ -197,9 +197,10 @@ def test_we_read_what_the_seed_tools_write(tmp_path: Path, file_type: str,
     assert len(list(tmp_path.rglob(f"*.{file_type}"))) == len(items)
 
 
-def test_digest_len_mismatch_sees_no_keys(tmp_path: Path) -> None:
+def test_digest_len_mismatch_is_named(tmp_path: Path) -> None:
     FileDirDict(tmp_path, digest_len=8)["a", "b"] = 1
-    assert len(FileDirDict(tmp_path, digest_len=4)) == 0
+    with pytest.raises(ValueError, match="digest_len=8"):
+        FileDirDict(tmp_path, digest_len=4)
     assert len(FileDirDict(tmp_path, digest_len=8)) == 1
 
 
@@ -211,14 +212,21 @@ def test_foreign_files_are_not_keys(tmp_path: Path) -> None:
     (tmp_path / "has space_aaaaaaaa.pkl").write_bytes(b"")  # not a safe name
     (tmp_path / "x_aaaaaaaa").mkdir()  # a folder whose suffix is not its digest
     (tmp_path / "x_aaaaaaaa" / seed_path(Path(), ("y",), "pkl", 8)).write_bytes(b"")
-    assert list(d) == [("a",)]
+    assert list(d) == ["a"]
     assert d.subdicts() == {}
     assert os.path.exists(tmp_path / "notes.txt")
 
 
-@pytest.mark.xfail(strict=True, reason="listing does not check a file's digest suffix: a"
-                   " name written with another digest_len is listed as a key it is not")
 def test_every_listed_key_is_in_the_dict(tmp_path: Path) -> None:
-    FileDirDict(tmp_path, digest_len=0)["data_12345678"] = 1  # a valid key, no suffix
+    FileDirDict(tmp_path)["a"] = 1  # the folder is ours, so it opens
+    (value,) = tmp_path.glob("a_*.pkl")  # and key "data_12345678" with digest_len=0:
+    (tmp_path / "data_12345678.pkl").write_bytes(value.read_bytes())
     d = FileDirDict(tmp_path, digest_len=8)
     assert [k for k in d if k not in d] == []
+    assert list(d) == ["a"]
+
+
+def test_a_folder_of_digest_len_0_names_it(tmp_path: Path) -> None:
+    FileDirDict(tmp_path, digest_len=0)["data_12345678"] = 1
+    with pytest.raises(ValueError, match="digest_len=0"):
+        FileDirDict(tmp_path, digest_len=8)

@@ -94,12 +94,15 @@ def test_subdict_reopens_from_its_params(filled: PersiDict) -> None:
     twin = type(sub)(**sub.get_params())
     assert twin == sub
     assert contents(twin) == {("x",): 1, ("y", "z"): 2}
+    twin["w"] = 3
+    assert filled["a", "w"] == 3
+    assert contents(sub) == contents(twin)
 
 
 def test_subdict_timestamps_match_the_parent(filled: PersiDict) -> None:
     sub = filled.get_subdict("a")
     assert sub.timestamp("x") == filled.timestamp(("a", "x"))
-    assert set(sub.newest_keys()) == {("x",), ("y", "z")}
+    assert set(sub.newest_keys()) == {"x", ("y", "z")}
 
 
 def test_subdicts(filled: PersiDict) -> None:

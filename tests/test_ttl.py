@@ -101,7 +101,7 @@ def _every_read(d: PersiDict) -> dict[str, Any]:
         "get_many": attempt(lambda: d.get_many(["a"])),
         "keys_and_timestamps": sorted(k for k, _ in d.keys_and_timestamps()),
         "values_and_timestamps": sorted(v for v, _ in d.values_and_timestamps()),
-        "items_and_timestamps": sorted(kv for kv, _ in d.items_and_timestamps()),
+        "items_and_timestamps": sorted((k, v) for k, v, _ in d.items_and_timestamps()),
         "newest": d.newest_keys(), "oldest": sorted(d.oldest_keys(5)),
         "newest_values": sorted(d.newest_values()), "oldest_values": sorted(d.oldest_values(1)),
         "random_key": d.random_key() is not None, "subdicts": sorted(d.subdicts()),
@@ -120,7 +120,7 @@ def test_an_expired_item_is_absent_to_every_read(tdict: PersiDict, clock: Clock)
     assert live["get"] == 2
     assert live["in"]
     assert live["len"] == 2
-    assert live["items"] == [(("a",), 1), (("s", "b"), 2)]
+    assert live["items"] == [("a", 1), (("s", "b"), 2)]
     assert live["subdicts"] == ["s"]
     assert all(live[k] for k in ("random_key", "timestamp", "etag", "get_with_etag", "holds"))
     clock.offset = LATER
@@ -150,7 +150,7 @@ def test_len_and_iteration_agree_with_get(tdict: PersiDict, clock: Clock) -> Non
     assert len(tdict) == 1
     assert list(tdict) == ["new"]
     assert len(list(tdict.keys())) == 1
-    assert dict(tdict.items()) == {("new",): 1}
+    assert dict(tdict.items()) == {"new": 1}
     assert tdict.newest_keys() == ["new"]
     assert [k for k, _ in tdict.keys_and_timestamps()] == ["new"]
     assert tdict.get_many(["new"]) == [1]
@@ -196,9 +196,9 @@ def test_atomic_operations_treat_an_expired_item_as_absent(
     with pytest.raises(KeyError):
         tdict.transform("missing-default", lambda v: v)
     clock.offset = 0
-    assert {k: raw[k] for k in raw} == {("add",): "new", ("cas",): "new",
-                                        ("setdefault",): "new", ("incr",): 1,
-                                        ("transform",): [1]}  # pop/del removed expired ones
+    assert {k: raw[k] for k in raw} == {"add": "new", "cas": "new",
+                                        "setdefault": "new", "incr": 1,
+                                        "transform": [1]}  # pop/del removed expired ones
     # and on live items they behave as before
     assert tdict.add("add", "x") is False
     assert tdict.setdefault("add", "x") == "new"
@@ -319,7 +319,7 @@ def test_per_item_ttl_is_absent_to_every_read_once_expired(idict: PersiDict,
     assert abs(idict.expires_at("a") - (time.time() + TTL)) < 2  # type: ignore[operator]
     assert idict.expires_at("forever") is None
     assert len(idict) == 3
-    assert _every_read(idict)["items"] == [(("a",), 1), (("forever",), 0), (("s", "b"), 2)]
+    assert _every_read(idict)["items"] == [("a", 1), ("forever", 0), (("s", "b"), 2)]
     clock.offset = LATER
     gone = _every_read(idict)
     assert gone["getitem"] is KeyError
@@ -327,7 +327,7 @@ def test_per_item_ttl_is_absent_to_every_read_once_expired(idict: PersiDict,
     assert not gone["in"]
     assert gone["list"] == ["forever"]
     assert gone["len"] == 1
-    assert gone["items"] == [(("forever",), 0)]
+    assert gone["items"] == [("forever", 0)]
     assert gone["newest"] == ["forever"]
     assert gone["subdicts"] == []
     assert gone["get_many"] is KeyError
@@ -410,7 +410,7 @@ def test_a_stale_index_entry_never_hides_a_live_item(idict: PersiDict, clock: Cl
     clock.offset = persidict.ttl.INDEX_GRACE + LATER
     assert idict.purge_expired() == 0
     assert [n for n in idict.store.names() if "#" in n] == []
-    assert sorted(idict.items()) == [(("crashed",), 3), (("rewritten",), 2)]
+    assert sorted(idict.items()) == [("crashed", 3), ("rewritten", 2)]
 
 
 def test_atomic_operations_over_a_per_item_expired_item(
@@ -426,7 +426,7 @@ def test_atomic_operations_over_a_per_item_expired_item(
     assert idict.purge_expired() == 0
     clock.offset = 0
     assert dict(_raw(make_dict).items()) == {
-        ("add",): "new", ("incr",): 1, ("live",): 41}
+        "add": "new", "incr": 1, "live": 41}
 
 
 def test_write_once_with_per_item_ttl(make_dict: Callable[..., PersiDict],

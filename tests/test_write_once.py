@@ -148,6 +148,8 @@ def test_get_params_round_trip(make_write_once: Callable[..., WriteOnceDict]) ->
     assert twin == d
     d["a"] = [1]
     assert twin["a"] == [1]
+    twin["b"] = [2]
+    assert dict(d.items()) == dict(twin.items()) == {"a": [1], "b": [2]}
     assert (twin.file_type, twin.immutable_items) == ("json", True)
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+R = TypeVar("R")
 
 INDEX_DIR = "#index"
 """Internal folders of this name hold a policy's listing-readable index of the items
@@ -56,6 +59,9 @@ class Store(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url!r})"
+
+    def check_name(self, name: str) -> None:  # noqa: B027 - most stores hold any name
+        """Raise ``ValueError`` if this store cannot hold ``name`` (too long for it)."""
 
     @abstractmethod
     def read(self, name: str) -> bytes:
@@ -144,6 +150,27 @@ class Store(ABC):
         if leaves:
             yield folder, leaves, mtimes
 
+    def folder_entries(self, folder: str = "", *, starts_with: str = "",
+                       after: str = "") -> Iterator[tuple[list[str], bool]]:
+        """Yield the entries of one folder in byte order, in chunks ``(entries, more)``.
+
+        An entry is a name directly in ``folder`` (``""``: the top), or a subfolder
+        holding names, written with a trailing ``/``. Only entries that start with
+        ``starts_with`` and sort after ``after`` come, each once, sorted as ``str``
+        (byte order) across all chunks; nothing below a subfolder is listed.
+        ``more`` says whether another chunk follows: pulling it may cost a request
+        (a LIST page on S3), so a caller that has what it needs stops before. This
+        default sorts what :meth:`names` lists below ``folder``, in one chunk.
+        """
+        below = self.substore(folder) if folder else self
+        found = set()
+        for name in below.names():
+            head, slash, _ = name.partition("/")
+            entry = head + slash
+            if "#" not in entry and entry.startswith(starts_with) and entry > after:
+                found.add(entry)
+        yield sorted(found), False
+
     @abstractmethod
     def infos(self, suffix: str = "") -> Iterator[ItemInfo]:
         """Yield the info of every stored name ending with ``suffix``."""
@@ -204,3 +231,52 @@ class Store(ABC):
         for name in names:
             with suppress(KeyError):
                 self.delete(name)
+
+    # Every item attempted: a batch reports each failure instead of stopping at the
+    # first. A failure is returned (by name), never swallowed.
+
+    def try_write_many(self, items: Iterable[tuple[str, bytes]]) -> dict[str, Exception]:
+        """Store each ``(name, data)`` pair (the names distinct), attempting every one
+        whatever fails; return the exception of each pair not written, by name."""
+        write = attempted(self.write)
+        return {name: e for name, data in items if isinstance(e := write(name, data), Exception)}
+
+    def try_create_many(self, items: Iterable[tuple[str, bytes]]
+                        ) -> tuple[list[str], dict[str, Exception]]:
+        """:meth:`create` each pair (the names distinct), attempting every one; return
+        the names already present, in order, and the exception of each failed pair."""
+        create = attempted(self.create)
+        return split_creates((name, create(name, data)) for name, data in items)
+
+    def try_delete_many(self, names: Iterable[str]) -> dict[str, Exception]:
+        """Remove each of ``names`` that is present (an absent one is no error),
+        attempting every one; return the exception of each name not removed."""
+        def delete(name: str) -> None:
+            with suppress(KeyError):
+                self.delete(name)
+
+        attempt = attempted(delete)
+        return {name: e for name in names if isinstance(e := attempt(name), Exception)}
+
+
+def attempted(fn: Callable[..., R]) -> Callable[..., R | Exception]:
+    """``fn``, returning the exception it raises instead of raising it."""
+    def attempt(*args: Any) -> R | Exception:
+        try:
+            return fn(*args)
+        except Exception as e:  # handed back to the caller, who reports it
+            return e
+
+    return attempt
+
+
+def split_creates(results: Iterable[tuple[str, bool | Exception]]
+                  ) -> tuple[list[str], dict[str, Exception]]:
+    """The names a create found present, and the failures by name."""
+    present, failures = [], {}
+    for name, created in results:
+        if isinstance(created, Exception):
+            failures[name] = created
+        elif not created:
+            present.append(name)
+    return present, failures

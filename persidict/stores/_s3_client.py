@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..errors import StoreError
@@ -36,6 +37,22 @@ _session: tuple[int, Any] | None = None
 _session_guard = threading.Lock()
 
 
+class RequestPool:
+    """The bounded thread pool that one store and all its substores share."""
+
+    def __init__(self, max_workers: int) -> None:
+        self.max_workers = max_workers
+        self._executor: ThreadPoolExecutor | None = None
+        self._guard = threading.Lock()
+
+    def executor(self) -> ThreadPoolExecutor:
+        with self._guard:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.max_workers,
+                                                    thread_name_prefix="persidict-s3")
+            return self._executor
+
+
 def error_code(error: Exception) -> str:
     """S3's error code of a botocore error (the HTTP status when there is none)."""
     response = getattr(error, "response", None) or {}
@@ -45,11 +62,40 @@ def error_code(error: Exception) -> str:
     return str(response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
 
 
-def may_have_retried(error: Exception) -> bool:
-    """Whether botocore sent the request more than once, so that an earlier
-    attempt, whose response was lost, may have been applied."""
-    metadata = (getattr(error, "response", None) or {}).get("ResponseMetadata", {})
-    return metadata.get("RetryAttempts") != 0
+class AttemptWatch:
+    """Inside ``with``: whether a request this thread sent through a watched client
+    (see :func:`watch_attempts`) may have been applied although no answer said so:
+    its connection broke, or it met a 5xx other than 503 SlowDown (S3 refuses a
+    request it answers 503 before acting on it). botocore retries such attempts,
+    so a later answer may hide an earlier success."""
+
+    maybe_applied = False
+
+    def __enter__(self) -> AttemptWatch:
+        _watching.__dict__.setdefault("stack", []).append(self)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        _watching.stack.remove(self)
+
+
+_watching = threading.local()  # botocore sends and retries in the caller's thread
+
+
+def watch_attempts(client: Any) -> None:
+    """Have ``client`` report each attempt to the :class:`AttemptWatch` es of its thread."""
+    client.meta.events.register("needs-retry.s3", _note_attempt,
+                                unique_id="persidict-attempt-watch")
+
+
+def _note_attempt(caught_exception: Exception | None = None, response: Any = None,
+                  **_: Any) -> None:
+    if caught_exception is None:
+        status = response[0].status_code if response else 0
+        if status < 500 or status == 503:
+            return
+    for watch in getattr(_watching, "stack", ()):
+        watch.maybe_applied = True
 
 
 def botocore_errors() -> tuple[type[Exception], type[Exception]]:

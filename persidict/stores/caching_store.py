@@ -2,39 +2,66 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager, suppress
+from contextlib import AbstractContextManager
+from typing import NamedTuple
 
 from ._base import ItemInfo, Store
 from .file_store import FileStore
 from .s3_store import S3Store
 
-_MAGIC = b"persidict-cache-1 "
+_MAGIC = b"persidict-cache-2 "
+# A cache folder that cannot hold an entry (no space, no permission, a file where
+# a folder should be, which FileStore reports as ValueError) costs a download, never an operation.
+_CACHE_FAILURES = (OSError, ValueError)
+_log = logging.getLogger("persidict")
 
 
-def _frame(etag: str, data: bytes) -> bytes:
-    return _MAGIC + etag.encode() + b"\n" + data
+class _Entry(NamedTuple):
+    etag: str
+    once: bool  # written or validated by a write-once handle: may be served unasked
+    data: bytes
 
 
-def _unframe(entry: bytes) -> tuple[str, bytes] | None:
-    if not entry.startswith(_MAGIC):
+def _frame(object_id: str, entry: _Entry) -> bytes:
+    head = json.dumps({"id": object_id, "etag": entry.etag, "once": entry.once})
+    return _MAGIC + head.encode() + b"\n" + entry.data
+
+
+def _unframe(object_id: str, framed: bytes) -> _Entry | None:
+    head, newline, data = framed.partition(b"\n")
+    if not (head.startswith(_MAGIC) and newline):
         return None
-    head, newline, data = entry.partition(b"\n")
-    if not newline:
+    try:
+        fields = json.loads(head[len(_MAGIC):])
+    except ValueError:
         return None
-    return head[len(_MAGIC):].decode("ascii", "replace"), data
+    if not isinstance(fields, dict) or fields.get("id") != object_id \
+            or not isinstance(fields.get("etag"), str):
+        return None
+    return _Entry(fields["etag"], fields.get("once") is True, data)
 
 
 class CachingStore(Store):
     """``remote`` with a local copy of each value read or written, in ``cache``.
 
-    With ``immutable=True`` (write-once items) a cached value is served with no
-    request. Otherwise every read is a conditional GET (``If-None-Match``):
-    unchanged bytes are not downloaded again, and a value S3 no longer holds is
-    never served. Everything but reads goes to ``remote``.
+    Every read is a conditional GET (``If-None-Match``): unchanged bytes are not
+    downloaded again, and a value S3 no longer holds is never served. With
+    ``immutable=True`` (write-once items) an entry this handle wrote, or
+    fetched or revalidated, is then served with no request. Everything but
+    reads goes to ``remote``.
 
-    Each cache file holds the S3 etag it was downloaded at, then the bytes; it
-    is written by temp file + rename, so it is never torn.
+    One S3 object (endpoint, bucket, key) has one entry, at a name hashed from
+    that identity: entries never collide (whatever the keys, their case or
+    length, the dicts' root prefixes) and are shared by every dict on ``cache``.
+    An entry holds the identity, the etag it was fetched at and whether a
+    write-once handle vouched for it, then the bytes; it is written by temp file
+    + rename, so it is never torn. A cache that fails (a full disk, no
+    permission) is logged on the ``"persidict"`` logger and never fails an
+    operation S3 itself accepted.
     """
 
     content_md5_in_listing = True  # the listing is its S3Store's
@@ -51,40 +78,81 @@ class CachingStore(Store):
     def url(self) -> str:
         return self.remote.url
 
-    def _cached(self, name: str) -> tuple[str, bytes] | None:
-        framed = self.cache.read_or_none(name)
-        return None if framed is None else _unframe(framed)
+    def _where(self, name: str) -> tuple[str, str]:
+        object_id = self.remote.object_id(name)
+        digest = hashlib.sha256(object_id.encode()).hexdigest()
+        return object_id, f"{digest[:2]}/{digest[2:]}"
 
-    def _remember(self, name: str, etag: str | None, data: bytes) -> None:
-        if etag is not None:
-            self.cache.write(name, _frame(etag, data))
+    def _cached(self, name: str) -> tuple[_Entry | None, str | None]:
+        """The entry of ``name`` (``None`` if absent or unusable) and the etag of
+        the cache file that holds it (``None`` if there is none)."""
+        object_id, entry_name = self._where(name)
+        try:
+            framed, info = self.cache.read_with_info(entry_name)
+        except KeyError:
+            return None, None
+        except _CACHE_FAILURES as e:
+            _log.warning("persidict: cannot read the cache entry of %s (%s)", object_id, e)
+            return None, None
+        return _unframe(object_id, framed), info.etag
+
+    def _remember(self, name: str, etag: str | None, data: bytes, *, once: bool = False) -> None:
+        if etag is None:
+            return
+        object_id, entry_name = self._where(name)
+        try:
+            self.cache.write(entry_name, _frame(object_id, _Entry(etag, once, data)))
+        except _CACHE_FAILURES as e:
+            _log.warning("persidict: cannot cache %s (%s)", object_id, e)
+
+    def _keep(self, name: str, entry: _Entry, was: str | None) -> None:
+        """Store what a read saw, unless the cache file changed since it was ``was``
+        (a writer's newer entry must not give way to older bytes)."""
+        object_id, entry_name = self._where(name)
+        framed = _frame(object_id, entry)
+        try:
+            if was is None:
+                self.cache.create(entry_name, framed)
+            else:
+                self.cache.replace(entry_name, framed, was)
+        except _CACHE_FAILURES as e:
+            _log.warning("persidict: cannot cache %s (%s)", object_id, e)
 
     def _forget(self, name: str) -> None:
-        with suppress(KeyError):
-            self.cache.delete(name)
+        object_id, entry_name = self._where(name)
+        try:
+            self.cache.delete(entry_name)
+        except KeyError:
+            pass
+        except _CACHE_FAILURES as e:  # a stale entry is revalidated before use: only a warning
+            _log.warning("persidict: cannot drop the cache entry of %s (%s)", object_id, e)
 
     # reading
 
     def read(self, name: str) -> bytes:
-        cached = self._cached(name)
-        if cached is not None and self.immutable:
-            return cached[1]
+        cached, was = self._cached(name)
+        if cached is None:
+            data, info = self.remote.read_with_info(name)
+            self._keep(name, _Entry(info.etag, self.immutable, data), was)
+            return data
+        if self.immutable and cached.once:
+            return cached.data
         try:
-            fresh = self.remote.read_if_changed(name, cached[0]) if cached \
-                else self.remote.read_with_info(name)
+            fresh = self.remote.read_if_changed(name, cached.etag)
         except KeyError:
-            if cached is not None:
-                self._forget(name)
+            self._forget(name)
             raise
-        if fresh is None:
-            return cached[1]  # type: ignore[index]
+        if fresh is None:  # still the cached bytes
+            if self.immutable:  # now vouched for by a write-once handle
+                self._keep(name, cached._replace(once=True), was)
+            return cached.data
         data, info = fresh
-        self._remember(name, info.etag, data)
+        self._keep(name, _Entry(info.etag, self.immutable, data), was)
         return data
 
     def read_with_info(self, name: str) -> tuple[bytes, ItemInfo]:
         data, info = self.remote.read_with_info(name)
-        self._remember(name, info.etag, data)
+        self._remember(name, info.etag, data)  # not vouched for: no cache file etag to check
         return data, info
 
     def stat(self, name: str) -> ItemInfo:
@@ -109,7 +177,7 @@ class CachingStore(Store):
 
     def create(self, name: str, data: bytes) -> bool:
         etag = self.remote.create_tagged(name, data)
-        self._remember(name, etag, data)
+        self._remember(name, etag, data, once=self.immutable)
         return etag is not None
 
     def replace(self, name: str, data: bytes, etag: str) -> bool:
@@ -138,6 +206,16 @@ class CachingStore(Store):
     def delete_many(self, names: Iterable[str]) -> None:
         self.remote.delete_many(self._forgetting(names))
 
+    def try_write_many(self, items: Iterable[tuple[str, bytes]]) -> dict[str, Exception]:
+        return self.remote.try_write_each(self.write, items)
+
+    def try_create_many(self, items: Iterable[tuple[str, bytes]]
+                        ) -> tuple[list[str], dict[str, Exception]]:
+        return self.remote.try_create_each(self.create, items)
+
+    def try_delete_many(self, names: Iterable[str]) -> dict[str, Exception]:
+        return self.remote.try_delete_many(self._forgetting(names))
+
     def _forgetting(self, names: Iterable[str]) -> Iterator[str]:
         # Forgetting first is safe: a missing cache entry only costs a download.
         for name in names:
@@ -152,15 +230,21 @@ class CachingStore(Store):
     def names_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str]]]:
         return self.remote.names_by_folder(suffix)
 
+    def folder_entries(self, folder: str = "", *, starts_with: str = "",
+                       after: str = "") -> Iterator[tuple[list[str], bool]]:
+        return self.remote.folder_entries(folder, starts_with=starts_with, after=after)
+
     def infos(self, suffix: str = "") -> Iterator[ItemInfo]:
         return self.remote.infos(suffix)
 
     def dirs(self) -> Iterator[str]:
         return self.remote.dirs()
 
+    def check_name(self, name: str) -> None:
+        self.remote.check_name(name)
+
     def substore(self, dir_name: str) -> CachingStore:
-        return CachingStore(self.remote.substore(dir_name), self.cache.substore(dir_name),
-                            immutable=self.immutable)
+        return CachingStore(self.remote.substore(dir_name), self.cache, immutable=self.immutable)
 
     def lock(self, name: str, timeout: float | None = None) -> AbstractContextManager[None]:
         return self.remote.lock(name, timeout)

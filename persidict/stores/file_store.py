@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import itertools
+import hashlib
 import os
 import stat as stat_module
 import time
@@ -15,6 +14,15 @@ from filelock import FileLock
 
 from .._locking import exclusive_file_lock
 from ._base import INDEX_DIR, ItemInfo, Store
+from ._file_ops import (
+    etag_of,
+    file_in_the_way,
+    folder_in_the_way,
+    info_of,
+    read_all,
+    temp_names,
+    unlink_quietly,
+)
 
 # Internal files carry "#", which no key may contain, so listings skip them cheaply.
 _WRITES_LOCK = "#writes.lock"
@@ -26,29 +34,6 @@ _S_IFDIR = stat_module.S_IFDIR
 _LISTING_CHUNK = 4096
 
 
-def _etag(st: os.stat_result) -> str:
-    # Every write is a new inode stamped with a nanosecond clock reading, so
-    # (inode, mtime_ns) differs between any two versions, even within one
-    # kernel timestamp tick. Known limit: a file system that keeps only whole
-    # seconds (Lustre, HFS+, FAT) drops the stamp, and an inode freed and
-    # reused within that second can repeat an older version's etag.
-    return f"{st.st_ino:x}-{st.st_mtime_ns:x}"
-
-
-def _info(name: str, st: os.stat_result) -> ItemInfo:
-    return ItemInfo(name, st.st_mtime_ns / 1e9, _etag(st), st.st_size)
-
-
-def _read_all(fd: int, size: int) -> bytes:
-    data = os.read(fd, size + 1)  # one extra byte notices a file that grew
-    if len(data) <= size:
-        return data
-    chunks = [data]
-    while chunk := os.read(fd, 1 << 20):
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 class FileStore(Store):
     """Names are files below ``root``; ``a/b.pkl`` is ``root/a/b.pkl``.
 
@@ -56,7 +41,9 @@ class FileStore(Store):
     leaves the old or the new file. Mutations of one folder are serialised by a
     short ``flock`` on ``#writes.lock`` in that folder, held only around the
     rename, which makes conditional writes exact against plain ones.
-    ``durable=True`` also fsyncs each file and its folder.
+    ``durable=True`` also fsyncs each file, the folder of each write or delete,
+    and the parent of each folder it creates. A name whose file or folder would
+    take the place of another name's folder or file raises ``ValueError``.
 
     >>> import tempfile
     >>> store = FileStore(tempfile.mkdtemp())
@@ -87,9 +74,25 @@ class FileStore(Store):
         return "file://" + self.root
 
     def _path(self, name: str) -> str:
-        if len(name) > _MAX_FILE_NAME and any(len(p) > _MAX_FILE_NAME for p in name.split("/")):
-            raise ValueError(f"{name!r}: a part is longer than a file name may be")
+        if len(name) > _MAX_FILE_NAME:
+            self.check_name(name)
         return self.root + "/" + name
+
+    def check_name(self, name: str) -> None:
+        if len(name) > _MAX_FILE_NAME:
+            for part in name.split("/"):
+                if len(part) > _MAX_FILE_NAME:  # names are ASCII: characters are bytes
+                    raise ValueError(
+                        f"{name!r} is too long for a folder: the file name"
+                        f" {part[:20]!r}... is {len(part)} bytes;"
+                        f" a file name may have at most {_MAX_FILE_NAME}, which must hold"
+                        " a key part with its digest suffix and extension (see the"
+                        " README, key-part limits)")
+
+    def make_root(self) -> None:
+        """Create the root folder if it is missing."""
+        if not os.path.isdir(self.root):
+            self._make_folder(self.root, "")
 
     # reading
 
@@ -98,7 +101,7 @@ class FileStore(Store):
 
     def read_with_info(self, name: str) -> tuple[bytes, ItemInfo]:
         data, st = self._read_file(name)
-        return data, _info(name, st)
+        return data, info_of(name, st)
 
     def read_with_mtime(self, name: str) -> tuple[bytes, float]:
         data, st = self._read_file(name)
@@ -110,7 +113,7 @@ class FileStore(Store):
             st = os.fstat(fd)
             if st.st_mode & _S_IFDIR:
                 raise KeyError(name)
-            return _read_all(fd, st.st_size), st
+            return read_all(fd, st.st_size), st
         finally:
             os.close(fd)
 
@@ -134,7 +137,7 @@ class FileStore(Store):
         return st
 
     def stat(self, name: str) -> ItemInfo:
-        return _info(name, self._stat_file(name))
+        return info_of(name, self._stat_file(name))
 
     def mtime(self, name: str) -> float:
         return self._stat_file(name).st_mtime_ns / 1e9
@@ -155,24 +158,42 @@ class FileStore(Store):
         try:
             with exclusive_file_lock(self._writes_lock(path)):
                 os.replace(temp, path)
+        except IsADirectoryError:
+            unlink_quietly(temp)
+            raise folder_in_the_way(name) from None
         except BaseException:
-            _unlink_quietly(temp)
+            unlink_quietly(temp)
             raise
         self._sync_folder(path)
         return etag
 
     def create(self, name: str, data: bytes) -> bool:
         path = self._path(name)
-        if os.path.lexists(path):  # already taken: no need to write the temp file
+        if self._taken(path, name):  # no need to write the temp file
             return False
         temp, _ = self._write_temp(path, name, data)
         try:
             os.link(temp, path)  # atomic create-if-absent, also on NFS
         except FileExistsError:
-            return False
+            return not self._taken(path, name)  # False, or a folder there raises
         finally:
-            _unlink_quietly(temp)
+            unlink_quietly(temp)
         self._sync_folder(path)
+        return True
+
+    def _taken(self, path: str, name: str) -> bool:
+        """Whether a file is at ``path``; a folder there (or a file where one of its
+        folders would be) takes no file, so it raises ``ValueError``."""
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            return False
+        except NotADirectoryError:
+            raise file_in_the_way(name) from None
+        except OSError as e:
+            raise self._too_long(e, name) from e
+        if stat_module.S_ISDIR(st.st_mode):
+            raise folder_in_the_way(name)
         return True
 
     def replace(self, name: str, data: bytes, etag: str) -> bool:
@@ -183,11 +204,11 @@ class FileStore(Store):
         try:
             with exclusive_file_lock(self._writes_lock(path)):
                 if self._current_etag(path) != etag:
-                    _unlink_quietly(temp)
+                    unlink_quietly(temp)
                     return False
                 os.replace(temp, path)
         except BaseException:
-            _unlink_quietly(temp)
+            unlink_quietly(temp)
             raise
         self._sync_folder(path)
         return True
@@ -201,6 +222,7 @@ class FileStore(Store):
             raise KeyError(name) from None
         except OSError as e:
             raise self._too_long(e, name) from e
+        self._sync_folder(path)
 
     def delete_if(self, name: str, etag: str) -> bool:
         path = self._path(name)
@@ -211,6 +233,7 @@ class FileStore(Store):
                 os.unlink(path)
         except (FileNotFoundError, NotADirectoryError):
             return False
+        self._sync_folder(path)
         return True
 
     def _lost_already(self, path: str, etag: str) -> bool:
@@ -223,7 +246,7 @@ class FileStore(Store):
 
     def _current_etag(self, path: str) -> str | None:
         try:
-            return _etag(os.stat(path))
+            return etag_of(os.stat(path))
         except (FileNotFoundError, NotADirectoryError):
             return None
 
@@ -232,13 +255,15 @@ class FileStore(Store):
 
     def _write_temp(self, path: str, name: str, data: bytes) -> tuple[str, str]:
         folder = path[:path.rindex("/")]
-        temp = f"{folder}/{_TEMP_PREFIX}{_temp_names.next()}{_TEMP_SUFFIX}"
+        temp = f"{folder}/{_TEMP_PREFIX}{temp_names.next()}{_TEMP_SUFFIX}"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
         try:
             fd = os.open(temp, flags, 0o666)
         except FileNotFoundError:
-            os.makedirs(folder, exist_ok=True)
+            self._make_folder(folder, name)
             fd = os.open(temp, flags, 0o666)
+        except NotADirectoryError:
+            raise file_in_the_way(name) from None
         except OSError as e:
             raise self._too_long(e, name) from e
         try:
@@ -251,17 +276,35 @@ class FileStore(Store):
             os.utime(fd, ns=(now, now))
             if self.durable:
                 os.fsync(fd)
-            etag = _etag(os.fstat(fd))
+            etag = etag_of(os.fstat(fd))
         except BaseException:
             os.close(fd)
-            _unlink_quietly(temp)
+            unlink_quietly(temp)
             raise
         os.close(fd)
         return temp, etag
 
+    def _make_folder(self, folder: str, name: str) -> None:
+        # One level at a time (not os.makedirs), so that durable=True can sync the
+        # parent of each folder it creates.
+        try:
+            os.mkdir(folder)
+        except FileNotFoundError:
+            self._make_folder(folder[:folder.rindex("/")], name)
+            self._make_folder(folder, name)
+            return
+        except FileExistsError:
+            if not os.path.isdir(folder):
+                raise file_in_the_way(name) from None
+            return  # made by another writer meanwhile
+        except NotADirectoryError:
+            raise file_in_the_way(name) from None
+        self._sync_folder(folder)
+
     def _sync_folder(self, path: str) -> None:
+        """fsync the folder holding ``path`` (when durable)."""
         if self.durable:
-            fd = os.open(os.path.dirname(path), os.O_RDONLY)
+            fd = os.open(path[:path.rindex("/")] or "/", os.O_RDONLY)
             try:
                 os.fsync(fd)
             finally:
@@ -354,7 +397,26 @@ class FileStore(Store):
                 st = os.stat(root + name)
             except FileNotFoundError:  # deleted since it was listed
                 continue
-            yield _info(name, st)
+            yield info_of(name, st)
+
+    def folder_entries(self, folder: str = "", *, starts_with: str = "",
+                       after: str = "") -> Iterator[tuple[list[str], bool]]:
+        """One ``scandir`` of ``folder``, sorted: one chunk."""
+        found = []
+        try:
+            with os.scandir(self._path(folder) if folder else self.root) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if "#" in name or not name.startswith(starts_with):
+                        continue
+                    if entry.is_dir():
+                        name += "/"
+                    if name > after:
+                        found.append(name)
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        found.sort()
+        yield found, False
 
     def dirs(self) -> Iterator[str]:
         try:
@@ -372,40 +434,34 @@ class FileStore(Store):
         try:
             if time.time() - entry.stat().st_mtime > self.TEMP_MAX_AGE:
                 os.unlink(entry.path)
-        except FileNotFoundError:
-            pass
+        except OSError:  # gone already, or a reader without write permission:
+            pass  # housekeeping never fails a read
 
     def substore(self, dir_name: str) -> FileStore:
         return FileStore(self._path(dir_name), durable=self.durable, create=False)
 
+    def peek(self, limit: int) -> list[tuple[str, bool]]:
+        """``(name, is_folder)`` of at most ``limit`` entries at the top, internal
+        files skipped: one ``scandir``, stopped early."""
+        found: list[tuple[str, bool]] = []
+        try:
+            entries = os.scandir(self.root)
+        except FileNotFoundError:
+            return found
+        with entries:
+            for entry in entries:
+                if "#" not in entry.name:
+                    found.append((entry.name, entry.is_dir()))
+                    if len(found) >= limit:
+                        break
+        return found
+
     def lock(self, name: str, timeout: float | None = None) -> AbstractContextManager[None]:
         path = self._path(name) + _USER_LOCK_SUFFIX
-        folder = path[:path.rindex("/")]
+        folder, _, leaf = path.rpartition("/")
+        if len(leaf) > _MAX_FILE_NAME:  # a long name: its lock file is named by a digest
+            digest = hashlib.md5(leaf.encode()).hexdigest()
+            path = f"{folder}/{leaf[:200]}#{digest}{_USER_LOCK_SUFFIX}"
         if not os.path.isdir(folder):  # one stat where makedirs would make several calls
             os.makedirs(folder, exist_ok=True)
         return FileLock(path, timeout=-1 if timeout is None else timeout)  # type: ignore[return-value]
-
-
-class _TempNames:
-    """Temp file names unique across processes and machines without a system call
-    each: a random per-process prefix (new in a forked child) and a counter."""
-
-    def __init__(self) -> None:
-        self.renew()
-
-    def renew(self) -> None:
-        self.prefix = os.urandom(8).hex() + "-"
-        self.count = itertools.count()
-
-    def next(self) -> str:
-        return f"{self.prefix}{next(self.count):x}"
-
-
-_temp_names = _TempNames()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_temp_names.renew)
-
-
-def _unlink_quietly(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)

@@ -2,67 +2,30 @@
 
 from __future__ import annotations
 
-import random
-import threading
+import hashlib
+import json
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import AbstractContextManager
 from email.utils import parsedate_to_datetime
 from itertools import islice
 from typing import Any, TypeVar
 
 from ..errors import StoreError
-from ._base import ItemInfo, Store, in_index
-from ._s3_client import botocore_errors, error_code, may_have_retried
+from . import _s3_conditional as cond
+from ._base import ItemInfo, Store, attempted, in_index, split_creates
+from ._s3_client import AttemptWatch, RequestPool, botocore_errors, error_code, watch_attempts
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-# User metadata on every object this package writes (x-amz-meta-...). The write
-# id tells a writer whether the current object is its own write after a lost
-# response; prev-write-id is the version a conditional replace superseded.
-WRITE_ID = "persidict-write-id"
-PREV_WRITE_ID = "persidict-prev-write-id"
-_ETAG_SEP = ":"  # store etag = "<S3 ETag>:<write id>"; never part of an S3 ETag
-
 _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 _CONDITION_FAILED = frozenset({"412", "PreconditionFailed"})
-_CONFLICT = frozenset({"409", "ConditionalRequestConflict"})
 _NOT_MODIFIED = frozenset({"304", "NotModified"})
 _DELETE_BATCH = 1000  # the most keys one DeleteObjects takes
-_CONFLICT_ATTEMPTS = 8  # S3 answers 409 to a conditional write racing another one
-
-
-def _new_write_id() -> str:
-    return uuid.uuid4().hex
-
-
-def _plain_etag(etag: str) -> str:
-    return etag.split(_ETAG_SEP, 1)[0]
-
-
-def _write_id_of(etag: str) -> str | None:
-    parts = etag.split(_ETAG_SEP, 1)
-    return parts[1] if len(parts) == 2 else None
-
-
-class _Pool:
-    """The bounded thread pool that one store and all its substores share."""
-
-    def __init__(self, max_workers: int) -> None:
-        self.max_workers = max_workers
-        self._executor: ThreadPoolExecutor | None = None
-        self._guard = threading.Lock()
-
-    def executor(self) -> ThreadPoolExecutor:
-        with self._guard:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(self.max_workers,
-                                                    thread_name_prefix="persidict-s3")
-            return self._executor
+_MAX_KEY_BYTES = 1024  # the longest object key S3 takes
 
 
 class S3Store(Store):
@@ -73,7 +36,8 @@ class S3Store(Store):
     ``If-Match`` against its own ETag (the MD5 of the bytes), so ``replace``
     and ``delete_if`` succeed when the current bytes are those of the version
     the etag names, even if an identical value was written again meanwhile.
-    ``read_many`` / ``write_many`` run ``max_workers`` requests at a time.
+    ``read_many`` / ``write_many`` run ``max_workers`` requests at a time; listings
+    ask for ``list_page_size`` names per LIST (S3's most, 1,000, by default).
 
     Raises:
         StoreError: for any failure but a missing name (``KeyError``) or a
@@ -83,7 +47,8 @@ class S3Store(Store):
     content_md5_in_listing = True  # single-part PUTs: the ETag is the MD5
 
     def __init__(self, client: Any, bucket: str, prefix: str = "", *, max_workers: int = 16,
-                 lock_lease: float = 30.0, _pool: _Pool | None = None) -> None:
+                 lock_lease: float = 30.0, list_page_size: int = 1000,
+                 _pool: RequestPool | None = None) -> None:
         if not isinstance(bucket, str) or not bucket:
             raise ValueError(f"bucket must be a non-empty str, not {bucket!r}")
         if not isinstance(prefix, str) or (prefix and not prefix.endswith("/")):
@@ -92,11 +57,17 @@ class S3Store(Store):
             raise ValueError(f"max_workers must be a positive int, not {max_workers!r}")
         if not isinstance(lock_lease, (int, float)) or lock_lease <= 0:
             raise ValueError(f"lock_lease must be a positive number, not {lock_lease!r}")
+        if isinstance(list_page_size, bool) or not isinstance(list_page_size, int) \
+                or not 1 <= list_page_size <= 1000:
+            raise ValueError(f"list_page_size must be an int in [1, 1000], not {list_page_size!r}")
         self.client = client
+        watch_attempts(client)
         self.bucket = bucket
         self.prefix = prefix
+        self._max_name = _MAX_KEY_BYTES - len(prefix.encode())
         self.lock_lease = float(lock_lease)
-        self._pool = _pool or _Pool(max_workers)
+        self.list_page_size = list_page_size
+        self._pool = _pool or RequestPool(max_workers)
 
     def __repr__(self) -> str:
         return f"S3Store(bucket={self.bucket!r}, prefix={self.prefix!r})"
@@ -104,6 +75,11 @@ class S3Store(Store):
     @property
     def url(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"
+
+    def object_id(self, name: str) -> str:
+        """The object ``name`` as (endpoint, bucket, key): the same for every store
+        that reaches that object, different for every other object."""
+        return json.dumps([self.client.meta.endpoint_url, self.bucket, self.prefix + name])
 
     @property
     def max_workers(self) -> int:
@@ -118,7 +94,14 @@ class S3Store(Store):
         return StoreError(f"S3 {op} of key {self.prefix + name!r} in bucket "
                           f"{self.bucket!r} failed ({detail.strip()})")
 
+    def check_name(self, name: str) -> None:
+        if len(name) > self._max_name:  # names are ASCII: characters are bytes
+            raise ValueError(f"S3 key {self.prefix + name!r} is"
+                             f" {len(self.prefix.encode()) + len(name)} bytes; S3 allows at"
+                             f" most {_MAX_KEY_BYTES} (see the README, key-part limits)")
+
     def _call(self, op: str, name: str, send: Callable[[], T]) -> T:
+        self.check_name(name)
         client_error, botocore_error = botocore_errors()
         try:
             return send()
@@ -131,9 +114,11 @@ class S3Store(Store):
 
     def _info(self, name: str, response: dict[str, Any]) -> ItemInfo:
         etag = response["ETag"].strip('"')
-        write_id = response.get("Metadata", {}).get(WRITE_ID)
+        metadata = response.get("Metadata", {})
+        write_id = metadata.get(cond.WRITE_ID)
         if write_id:
-            etag += _ETAG_SEP + write_id
+            etag += cond.ETAG_SEP + write_id
+            cond.chains.remember(write_id, cond.chain_of(metadata))
         return ItemInfo(name, response["LastModified"].timestamp(), etag,
                         int(response.get("ContentLength", 0)))
 
@@ -155,7 +140,7 @@ class S3Store(Store):
         def send() -> tuple[bytes, ItemInfo] | None:
             try:
                 response = self.client.get_object(Bucket=self.bucket, Key=self.prefix + name,
-                                                  IfNoneMatch=f'"{_plain_etag(etag)}"')
+                                                  IfNoneMatch=f'"{cond.plain_etag(etag)}"')
             except botocore_errors()[0] as e:
                 if error_code(e) in _NOT_MODIFIED:
                     return None
@@ -173,76 +158,96 @@ class S3Store(Store):
 
     # --- writing
 
-    def _put(self, name: str, data: bytes, write_id: str,
-             metadata: dict[str, str] | None = None, **conditions: str) -> str:
+    def _put(self, name: str, data: bytes, write_id: str, chain: list[str],
+             **conditions: str) -> str:
+        metadata = {cond.WRITE_ID: write_id}
+        if chain:
+            metadata[cond.PREV_WRITE_IDS] = ",".join(chain)
+        self.check_name(name)
         response = self.client.put_object(Bucket=self.bucket, Key=self.prefix + name, Body=data,
-                                          Metadata={WRITE_ID: write_id, **(metadata or {})},
-                                          **conditions)
-        return response["ETag"].strip('"') + _ETAG_SEP + write_id
+                                          Metadata=metadata, **conditions)
+        cond.chains.remember(write_id, chain)
+        return response["ETag"].strip('"') + cond.ETAG_SEP + write_id
 
     def write(self, name: str, data: bytes) -> str:
-        write_id = _new_write_id()
-        return self._call("PutObject", name, lambda: self._put(name, data, write_id))
+        write_id = cond.new_write_id()  # unconditional: it cannot know the version it replaces
+        return self._call("PutObject", name, lambda: self._put(name, data, write_id, []))
 
     def create(self, name: str, data: bytes) -> bool:
         return self.create_tagged(name, data) is not None
 
     def create_tagged(self, name: str, data: bytes) -> str | None:
         """:meth:`create` returning the new etag, or ``None`` if ``name`` exists."""
-        write_id = _new_write_id()
-        return self._conditional("PutObject If-None-Match", name, write_id,
-                                 lambda: self._put(name, data, write_id, IfNoneMatch="*"))
+        write_id = cond.new_write_id()
+        return self._conditional(
+            "PutObject If-None-Match", name, data, write_id, cond.ABSENT,
+            lambda: self._put(name, data, write_id, [cond.ABSENT], IfNoneMatch="*"))
 
     def replace(self, name: str, data: bytes, etag: str) -> bool:
         return self.replace_tagged(name, data, etag) is not None
 
     def replace_tagged(self, name: str, data: bytes, etag: str) -> str | None:
         """:meth:`replace` returning the new etag, or ``None`` if the condition failed."""
-        write_id = _new_write_id()
-        metadata = {PREV_WRITE_ID: _write_id_of(etag) or ""}
+        write_id = cond.new_write_id()
+        prev = cond.write_id_of(etag)
+        chain = cond.chain_after(prev, cond.chains.get(prev) if prev else None)
         return self._conditional(
-            "PutObject If-Match", name, write_id,
-            lambda: self._put(name, data, write_id, IfMatch=f'"{_plain_etag(etag)}"',
-                              metadata=metadata))
+            "PutObject If-Match", name, data, write_id, prev,
+            lambda: self._put(name, data, write_id, chain, IfMatch=f'"{cond.plain_etag(etag)}"'))
 
-    def _conditional(self, op: str, name: str, write_id: str,
-                     send: Callable[[], str]) -> str | None:
-        """Run a conditional write. On a lost connection, or a failed condition met
-        by a retry, ask S3 whether the current object is this very write (an
-        earlier attempt was applied but its response lost)."""
+    def _conditional(self, op: str, name: str, data: bytes, write_id: str,
+                     condition: str | None, send: Callable[[], str]) -> str | None:
+        """Run a conditional write. If an earlier attempt may have been applied (a
+        lost response: no answer at all, or a failed condition met by botocore's
+        retry), ask S3 whether it was; see :mod:`._s3_conditional`."""
         client_error, botocore_error = botocore_errors()
-        for attempt in range(_CONFLICT_ATTEMPTS):
+
+        def attempt(watch: AttemptWatch) -> str | None:
             try:
                 return send()
             except client_error as e:
                 code = error_code(e)
-                if code in _CONFLICT and attempt + 1 < _CONFLICT_ATTEMPTS:
-                    time.sleep(random.uniform(0.01, 0.05) * 2 ** attempt)
-                    continue
                 if code in _CONDITION_FAILED or code in _MISSING:
-                    return self._own_etag(name, write_id) if may_have_retried(e) else None
-                raise self._error(op, name, e) from e
-            except botocore_error as e:
-                try:
-                    own = self._own_etag(name, write_id)
-                except StoreError:
-                    own = None
-                if own is not None:
-                    return own
-                raise self._error(op, name, e) from e
-        raise AssertionError("unreachable")
+                    if watch.maybe_applied:
+                        return self._own_etag(op, name, data, write_id, condition, e)
+                    return None
+                raise
 
-    def _own_etag(self, name: str, write_id: str) -> str | None:
+        try:
+            return cond.retry_conflicts(attempt)
+        except client_error as e:
+            raise self._error(op, name, e) from e
+        except botocore_error as e:
+            own = self._own_etag(op, name, data, write_id, condition, e)
+            if own is None:  # surely not applied: a plain failure
+                raise self._error(op, name, e) from e
+            return own
+
+    def _own_etag(self, op: str, name: str, data: bytes, write_id: str,
+                  condition: str | None, error: Exception) -> str | None:
+        """The etag of the write ``write_id`` if S3 applied it, ``None`` if it did not.
+
+        Raises:
+            StoreError: if that cannot be told (the outcome is unknown).
+        """
+        unknown = f"{self._error(op, name, error)}; its response was lost and whether" \
+                  " this write was applied is unknown"
         try:
             response = self._head(name)
         except KeyError:
-            return None
+            raise StoreError(unknown + " (the object is gone)") from error
+        except StoreError as e:
+            raise StoreError(unknown) from e
         metadata = response.get("Metadata", {})
-        if metadata.get(WRITE_ID) == write_id:
+        applied = cond.was_applied(metadata, write_id, condition)
+        if applied is None:
+            raise StoreError(unknown + " (the versions since are not all known)") from error
+        if not applied:
+            return None
+        if metadata.get(cond.WRITE_ID) == write_id:
             return self._info(name, response).etag
-        if metadata.get(PREV_WRITE_ID) == write_id:  # ours, already superseded
-            return response["ETag"].strip('"') + _ETAG_SEP + write_id
-        return None
+        # Ours, superseded since: an etag naming our bytes, which no longer match.
+        return hashlib.md5(data, usedforsecurity=False).hexdigest() + cond.ETAG_SEP + write_id
 
     def delete(self, name: str) -> None:
         # DeleteObject answers 204 whether or not the object existed, so the
@@ -254,13 +259,13 @@ class S3Store(Store):
     def delete_if(self, name: str, etag: str) -> bool:
         client_error, _ = botocore_errors()
 
-        def send() -> bool:
+        def send(watch: AttemptWatch) -> bool:
             try:
                 self.client.delete_object(Bucket=self.bucket, Key=self.prefix + name,
-                                          IfMatch=f'"{_plain_etag(etag)}"')
+                                          IfMatch=f'"{cond.plain_etag(etag)}"')
             except client_error as e:
                 code = error_code(e)
-                if may_have_retried(e) and (code in _CONDITION_FAILED or code in _MISSING):
+                if watch.maybe_applied and (code in _CONDITION_FAILED or code in _MISSING):
                     # A deleted object keeps no write id to recognise our own
                     # delete by: an earlier attempt whose response was lost may
                     # have removed it. Saying False could lose the caller's value.
@@ -274,16 +279,17 @@ class S3Store(Store):
             return True
 
         try:
-            return self._call("DeleteObject If-Match", name, send)
+            return self._call("DeleteObject If-Match", name, lambda: cond.retry_conflicts(send))
         except KeyError:
             return False
 
     # --- listing
 
-    def _pages(self, op: str, **params: Any) -> Iterator[dict[str, Any]]:
+    def _pages(self, op: str, below: str = "", **params: Any) -> Iterator[dict[str, Any]]:
         client_error, botocore_error = botocore_errors()
         pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=self.prefix, **params)
+            Bucket=self.bucket, Prefix=self.prefix + below,
+            PaginationConfig={"PageSize": self.list_page_size}, **params)
         try:
             yield from pages
         except (client_error, botocore_error) as e:
@@ -321,6 +327,21 @@ class S3Store(Store):
             if leaves:
                 yield folder, leaves
 
+    def folder_entries(self, folder: str = "", *, starts_with: str = "",
+                       after: str = "") -> Iterator[tuple[list[str], bool]]:
+        """One delimited LIST per chunk, starting after ``after`` (S3's StartAfter)."""
+        base = folder + "/" if folder else ""
+        params: dict[str, Any] = {"Delimiter": "/"}
+        if after:
+            params["StartAfter"] = self.prefix + base + after
+        cut = len(self.prefix + base)
+        for page in self._pages("ListObjectsV2 Delimiter", base + starts_with, **params):
+            found = [obj["Key"][cut:] for obj in page.get("Contents", ())]
+            found += [common["Prefix"][cut:] for common in page.get("CommonPrefixes", ())]
+            found = [entry for entry in found if "#" not in entry]
+            found.sort()  # a page holds the next names and folders in byte order
+            yield found, bool(page.get("IsTruncated"))
+
     def dirs(self) -> Iterator[str]:
         cut = len(self.prefix)
         for page in self._pages("ListObjectsV2 Delimiter", Delimiter="/"):
@@ -331,7 +352,8 @@ class S3Store(Store):
 
     def substore(self, dir_name: str) -> S3Store:
         return S3Store(self.client, self.bucket, self.prefix + dir_name + "/",
-                       lock_lease=self.lock_lease, _pool=self._pool)
+                       lock_lease=self.lock_lease, list_page_size=self.list_page_size,
+                       _pool=self._pool)
 
     # --- many at once
 
@@ -368,8 +390,21 @@ class S3Store(Store):
                    items: Iterable[tuple[str, bytes]]) -> None:
         """Call ``write(name, data)`` for each pair on the pool, waiting for all."""
         latest = dict(items)  # concurrent writes of one name must still end with the last
+        for name in latest:  # a name S3 refuses writes none of the others
+            self.check_name(name)
         for _ in self.map_ordered(lambda item: write(*item), latest.items()):
             pass
+
+    def try_write_many(self, items: Iterable[tuple[str, bytes]]) -> dict[str, Exception]:
+        return self.try_write_each(self.write, items)
+
+    def try_write_each(self, write: Callable[[str, bytes], object],
+                       items: Iterable[tuple[str, bytes]]) -> dict[str, Exception]:
+        """As :meth:`write_each`, attempting every pair; return the failures by name."""
+        attempt = attempted(write)
+        return {name: e for (name, _), e in self.map_ordered(lambda item: attempt(*item),
+                                                              dict(items).items())
+                if isinstance(e, Exception)}
 
     def create_many(self, items: Iterable[tuple[str, bytes]]) -> list[str]:
         return self.create_each(self.create, items)
@@ -378,26 +413,54 @@ class S3Store(Store):
                     items: Iterable[tuple[str, bytes]]) -> list[str]:
         """Call ``create(name, data)`` for each pair on the pool; return the names it
         found already present, in order."""
+        items = list(items)
+        for name, _ in items:  # a name S3 refuses writes none of the others
+            self.check_name(name)
         return [name for (name, _), created in self.map_ordered(lambda item: create(*item), items)
                 if not created]
+
+    def try_create_many(self, items: Iterable[tuple[str, bytes]]
+                        ) -> tuple[list[str], dict[str, Exception]]:
+        return self.try_create_each(self.create, items)
+
+    def try_create_each(self, create: Callable[[str, bytes], bool],
+                        items: Iterable[tuple[str, bytes]]
+                        ) -> tuple[list[str], dict[str, Exception]]:
+        """As :meth:`create_each`, attempting every pair; also return the failures."""
+        attempt = attempted(create)
+        return split_creates((name, created) for (name, _), created
+                             in self.map_ordered(lambda item: attempt(*item), items))
 
     def delete_many(self, names: Iterable[str]) -> None:
         # One DeleteObjects per 1,000 names; it does not mind names that are absent.
         pending = iter(names)
         while batch := list(islice(pending, _DELETE_BATCH)):
-            self._delete_objects(batch)
+            failed = self._delete_objects(batch)
+            if failed:
+                raise StoreError(f"S3 DeleteObjects in bucket {self.bucket!r} failed for"
+                                 f" {len(failed)} of {len(batch)} keys, the first:"
+                                 f" {next(iter(failed.values()))}")
 
-    def _delete_objects(self, names: list[str]) -> None:
+    def try_delete_many(self, names: Iterable[str]) -> dict[str, Exception]:
+        failures: dict[str, Exception] = {}
+        pending = iter(names)
+        while batch := list(islice(pending, _DELETE_BATCH)):
+            try:
+                failures.update(self._delete_objects(batch))
+            except StoreError as e:  # the whole request failed: so did each of its names
+                failures.update(dict.fromkeys(batch, e))
+        return failures
+
+    def _delete_objects(self, names: list[str]) -> dict[str, Exception]:
+        """One DeleteObjects; return the names S3 did not delete, each with why."""
         objects = [{"Key": self.prefix + name} for name in names]
         response = self._call("DeleteObjects", names[0], lambda: self.client.delete_objects(
             Bucket=self.bucket, Delete={"Objects": objects, "Quiet": True}))
-        failed = response.get("Errors")
-        if failed:
-            first = failed[0]
-            raise StoreError(f"S3 DeleteObjects in bucket {self.bucket!r} failed for"
-                             f" {len(failed)} of {len(names)} keys, the first"
-                             f" {first.get('Key')!r} ({first.get('Code')}:"
-                             f" {first.get('Message', '')})")
+        cut = len(self.prefix)
+        return {error.get("Key", "")[cut:]: StoreError(
+                    f"S3 DeleteObjects of key {error.get('Key')!r} in bucket {self.bucket!r}"
+                    f" failed ({error.get('Code')}: {error.get('Message', '')})")
+                for error in response.get("Errors", ())}
 
     # --- bucket lifecycle
 

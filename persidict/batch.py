@@ -20,8 +20,9 @@ from __future__ import annotations
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from . import ttl as _ttl
 from .errors import BatchError
-from .jokers import DELETE_CURRENT, KEEP_CURRENT
+from .jokers import DELETE_CURRENT, KEEP_CURRENT, Joker
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
 from .stores._base import attempted
 
@@ -36,6 +37,7 @@ class _Item(NamedTuple):
     key: SafeStrTuple
     data: bytes | None  # None: delete
     value: Any  # kept for write-once dicts only, whose rewrites may be checked
+    entry: str | None = None  # a per-item expiry's index entry, written before data
 
 
 class Batch:
@@ -86,10 +88,13 @@ class Batch:
         self._stage(key, DELETE_CURRENT, None)
 
     def set(self, key: NonEmptySafeStrTuple, value: Any, *, ttl: float | None = None) -> None:
-        """``b[key] = value``.
+        """``b[key] = value``; with ``ttl``, as ``d.set(key, value, ttl=ttl)``: the
+        item expires ``ttl`` seconds after this call (its index entry is sent before
+        the value, in the same flush).
 
         Raises:
-            NotImplementedError: for a ``ttl`` other than ``None`` (not supported yet).
+            TypeError, ValueError: for a bad ``ttl``, or a ``ttl`` on a dict without
+                ``item_ttl=True``, at this call (nothing is queued).
         """
         self._stage(key, value, ttl)
 
@@ -101,35 +106,55 @@ class Batch:
         d = self._dict
         name = d._name_of(key)
         key = SafeStrTuple(key)
-        if ttl is not None:  # TTL plugs in here: the expiry goes with the item's bytes
-            raise NotImplementedError(f"{type(d).__name__} has no per-item ttl yet")
+        seconds = _ttl.check_ttl(ttl)
+        if seconds is not None and not isinstance(value, Joker) and not d.item_ttl:
+            raise ValueError("set(..., ttl=) needs a dict opened with item_ttl=True")
         if value is KEEP_CURRENT:
             return
         if value is DELETE_CURRENT:
             d._refuse_change(key)
             self._pending[name] = _Item(name, key, None, None)
-        elif not d.immutable_items:
-            self._pending[name] = _Item(name, key, d._encode(value), None)
+            self._flush_if_full()
+            return
+        data, index = d._encode(value), None
+        if seconds is not None:
+            data, index = _ttl.framed(name, data, seconds)
+        if not d.immutable_items:
+            self._pending[name] = _Item(name, key, data, None, index)
         elif name in self._pending:
-            self._rewrites.append(_Item(name, key, d._encode(value), value))
+            self._rewrites.append(_Item(name, key, data, value, index))
         else:
-            self._pending[name] = _Item(name, key, d._encode(value), value)
+            self._pending[name] = _Item(name, key, data, value, index)
+        self._flush_if_full()
+
+    def _flush_if_full(self) -> None:
         if len(self._pending) + len(self._rewrites) >= self._max_pending:
             self._flush()
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, {}
         rewrites, self._rewrites = self._rewrites, []
-        store = self._dict.store
-        writes = [(name, item.data) for name, item in pending.items() if item.data is not None]
-        deletes = [name for name, item in pending.items() if item.data is None]
+        d = self._dict
+        store = d.store
         failures: dict[str, Exception | None] = {}
+        entries = [(item.entry, b"") for item in pending.values() if item.entry is not None]
+        if entries:  # before the values, as d.set does: a value without one is not sent
+            failed_entry = store.try_write_many(entries)
+            failures.update((name, failed_entry[item.entry]) for name, item in pending.items()
+                            if item.entry is not None and item.entry in failed_entry)
+        writes = [(name, item.data) for name, item in pending.items()
+                  if item.data is not None and name not in failures]
+        deletes = [name for name, item in pending.items() if item.data is None]
         already_set = attempted(self._already_set)  # a failing check is that item's failure
-        if writes and self._dict.immutable_items:
+        if writes and d.immutable_items:
             present, failed = store.try_create_many(writes)
             failures.update(failed)
-            failures.update((name, already_set(pending[name].key, pending[name].value))
-                            for name in present)
+            if d._ttl is not None:  # an expired item is replaced, if still the one seen
+                create = attempted(self._create_over_expired)
+                failures.update((name, create(pending[name])) for name in present)
+            else:
+                failures.update((name, already_set(pending[name].key, pending[name].value))
+                                for name in present)
         elif writes:
             failures.update(store.try_write_many(writes))
         if deletes:
@@ -146,6 +171,14 @@ class Batch:
             failure = first if first is not None else already_set(item.key, item.value)
             if failure is not None:
                 self._failures.append((item.key, failure))
+
+    def _create_over_expired(self, item: _Item) -> Exception | None:
+        """A write-once write that found ``item.name`` present: created after all if
+        what is there expired (replaced only if still the version seen)."""
+        assert item.data is not None
+        if self._dict._create(item.name, item.data):
+            return None
+        return self._already_set(item.key, item.value)
 
     def _already_set(self, key: SafeStrTuple, value: Any) -> Exception | None:
         """What a write-once write of ``key``, found already stored, fails with

@@ -20,6 +20,13 @@ A query lists from ``start`` on (S3's StartAfter), only names that start with
 ``starts_with`` (S3's Prefix), stops listing once past ``stop`` or ``limit`` items, and
 opens a subfolder only when its items are due. S3 cannot list backwards: a reverse query
 lists the whole of its range in each folder it reads before giving the last item.
+
+With TTL (``d._ttl``), expired items are left out: :func:`query` judges each item by
+the value it reads (``_read_items`` does, at no extra request) and applies ``limit``
+after that; :func:`query_keys` judges chunks of the listed keys by
+:meth:`TTL.live_infos` over :meth:`Store.folder_infos` (their listing information,
+and with per-item expiry the ``#index/`` entries of the folder, once per folder), so
+it still reads no value. Without TTL nothing here changes: listings only.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from ._naming import Naming
 from .safe_chars import SAFE_CHARS_SET, SAFE_STRING_MAX_LENGTH
 from .safe_str_tuple import SafeStrTuple
-from .stores import Store
+from .stores import ItemInfo, Store
 
 if TYPE_CHECKING:
     from .persi_dict import PersiDict
@@ -56,7 +63,10 @@ def query_keys(d: PersiDict, prefix: Any = (), *, start: Any = None, stop: Any =
     if not isinstance(reverse, bool):
         raise TypeError(f"reverse must be a bool, not {type(reverse).__name__}")
     limit = _limit(limit)
-    return _keys(d.store, d._naming, parts, lo, hi, sw, reverse, limit)
+    if d._ttl is None:
+        return _keys(d.store, d._naming, parts, lo, hi, sw, reverse, limit)
+    keys = _live_keys(d, _keys(d.store, d._naming, parts, lo, hi, sw, reverse, None))
+    return keys if limit is None else islice(keys, limit)
 
 
 def query(d: PersiDict, prefix: Any = (), *, start: Any = None, stop: Any = None,
@@ -70,13 +80,19 @@ def query(d: PersiDict, prefix: Any = (), *, start: Any = None, stop: Any = None
     """
     _check_callable("where", where)
     limit = _limit(limit)
-    keys = query_keys(d, prefix, start=start, stop=stop, starts_with=starts_with,
-                      reverse=reverse, limit=None if where else limit)
+    parts = _prefix(prefix)
+    lo, hi = _sort_key("start", start), _sort_key("stop", stop)
+    sw = _starts_with(starts_with)
+    if not isinstance(reverse, bool):
+        raise TypeError(f"reverse must be a bool, not {type(reverse).__name__}")
+    # With TTL the values read say which items live (_read_items drops the others),
+    # so the keys are not judged by a listing too; the limit counts live items.
+    late = where is not None or d._ttl is not None
+    keys = _keys(d.store, d._naming, parts, lo, hi, sw, reverse, None if late else limit)
     items = d._read_items(keys)
-    if where is None:
-        return items
-    kept = ((key, value) for key, value in items if where(value))
-    return kept if limit is None else islice(kept, limit)
+    if where is not None:
+        items = ((key, value) for key, value in items if where(value))
+    return items if limit is None or not late else islice(items, limit)
 
 
 def filter_values(d: PersiDict, pred: Callable[[Any], Any]) -> Iterator[Any]:
@@ -88,6 +104,43 @@ def filter_values(d: PersiDict, pred: Callable[[Any], Any]) -> Iterator[Any]:
 def first_value(d: PersiDict, pred: Callable[[Any], Any]) -> Any:
     """The first value in key order for which ``pred(value)`` holds, or ``None``."""
     return next(filter_values(d, pred), None)
+
+
+# --- TTL: judging listed keys
+
+
+def _live_keys(d: PersiDict, keys: Iterator[SafeStrTuple]) -> Iterator[SafeStrTuple]:
+    """The live ones of ``keys`` (in sort-key order), judged by :meth:`TTL.live_infos`
+    over :meth:`Store.folder_infos` of each run of keys in one folder: a growing
+    chunk (8 keys, then doubling to 1,000), so a small ``limit`` lists little."""
+    ttl, store = d._ttl, d.store
+    assert ttl is not None
+    indexes: dict[str, list[ItemInfo]] = {}  # a folder's #index entries, listed once
+    size = 8
+    while True:
+        chunk = list(islice(keys, size))
+        if not chunk:
+            return
+        size = min(2 * size, 1000)
+        names = [d._name_of(key) for key in chunk]
+        live: set[str] = set()
+        start = 0
+        while start < len(names):  # each run of names in one folder
+            folder = names[start].rpartition("/")[0]
+            end = start
+            while end < len(names) and names[end].rpartition("/")[0] == folder:
+                end += 1
+            cut = len(folder) + 1 if folder else 0
+            leaves = sorted(name[cut:] for name in names[start:end])
+            index: list[ItemInfo] = []
+            if ttl.per_item:
+                if folder not in indexes:
+                    indexes[folder] = list(store.folder_infos(folder, [], index=True))
+                index = indexes[folder]
+            listed = [*index, *store.folder_infos(folder, leaves)]
+            live.update(info.name for info in ttl.live_infos(store, listed))
+            start = end
+        yield from (key for key, name in zip(chunk, names, strict=True) if name in live)
 
 
 # --- walking the folders

@@ -238,11 +238,11 @@ def test_a_batch_takes_writes_inside_one_with_block() -> None:
     assert contents(d) == {("a",): 1}
 
 
-def test_per_item_ttl_is_refused_until_ttl_exists() -> None:
+def test_per_item_ttl_needs_item_ttl() -> None:
     d = LocalDict()
     with d.batch() as b:
         b.set("a", 1, ttl=None)
-        with pytest.raises(NotImplementedError, match="ttl"):
+        with pytest.raises(ValueError, match="item_ttl"):
             b.set("b", 1, ttl=5)
     assert contents(d) == {("a",): 1}
 

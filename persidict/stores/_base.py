@@ -171,6 +171,30 @@ class Store(ABC):
                 found.add(entry)
         yield sorted(found), False
 
+    def folder_infos(self, folder: str, leaves: list[str], *,
+                     index: bool = False) -> Iterator[ItemInfo]:
+        """The infos of the names ``leaves`` (sorted) directly in ``folder``, as a
+        listing gives them (a name gone since is left out); with ``index``, first
+        the folder's :data:`INDEX_DIR` entries. What a query judges expiry by. This
+        default lists the index from :meth:`names` and stats each leaf."""
+        base = folder + "/" if folder else ""
+        if index:
+            mark = base + INDEX_DIR + "/"
+            for name in [n for n in self.names() if n.startswith(mark)]:
+                info = self._stat_or_none(name)
+                if info is not None:
+                    yield info
+        for leaf in leaves:
+            info = self._stat_or_none(base + leaf)
+            if info is not None:
+                yield info
+
+    def _stat_or_none(self, name: str) -> ItemInfo | None:
+        try:
+            return self.stat(name)
+        except KeyError:
+            return None
+
     @abstractmethod
     def infos(self, suffix: str = "") -> Iterator[ItemInfo]:
         """Yield the info of every stored name ending with ``suffix``."""

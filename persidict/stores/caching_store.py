@@ -234,6 +234,10 @@ class CachingStore(Store):
                        after: str = "") -> Iterator[tuple[list[str], bool]]:
         return self.remote.folder_entries(folder, starts_with=starts_with, after=after)
 
+    def folder_infos(self, folder: str, leaves: list[str], *,
+                     index: bool = False) -> Iterator[ItemInfo]:
+        return self.remote.folder_infos(folder, leaves, index=index)
+
     def infos(self, suffix: str = "") -> Iterator[ItemInfo]:
         return self.remote.infos(suffix)
 

@@ -418,6 +418,21 @@ class FileStore(Store):
         found.sort()
         yield found, False
 
+    def folder_infos(self, folder: str, leaves: list[str], *,
+                     index: bool = False) -> Iterator[ItemInfo]:
+        """The index by one ``scandir`` of it, then a stat per leaf."""
+        base = folder + "/" if folder else ""
+        if index:
+            for _, names in self._index_group(self.root + "/" + base + INDEX_DIR, folder, ""):
+                for leaf in names:
+                    info = self._stat_or_none(f"{base}{INDEX_DIR}/{leaf}")
+                    if info is not None:
+                        yield info
+        for leaf in leaves:
+            info = self._stat_or_none(base + leaf)
+            if info is not None:
+                yield info
+
     def dirs(self) -> Iterator[str]:
         try:
             entries = os.scandir(self.root)

@@ -33,6 +33,29 @@ EXPECTED = {
         re.escape("timeout: 30 | run-1: 0.93"),
         re.escape("report: 8 items"),
     ],
+    "batch_example.py": [
+        re.escape("runs written: 1000 | A/1: A2 | B/1: B1 | stale left: False"),
+        re.escape("block raised: changed my mind | half-done written: False"),
+        re.escape("failed: [(('exp-1',), 'KeyError')] | exp-1: 0.93"
+                  " | written: ['exp-1', 'exp-2', 'exp-3']"),
+    ],
+    "query_example.py": [
+        re.escape("alice in June: [(('2024-06-01',), 40), (('2024-06-15',), 7),"
+                  " (('2024-06-15', 'refund'), -7), (('2024-06-28',), 95)]"),
+        re.escape("alice's last two before July: [SafeStrTuple('orders', 'alice', '2024-06-28'),"
+                  " SafeStrTuple('orders', 'alice', '2024-06-15', 'refund')]"),
+        re.escape("alice's orders over 20: ['2024-06-01', '2024-06-28', '2024-07-02']"),
+        re.escape("first small order: {'day': '2024-06-15', 'amount': 7}"),
+    ],
+    "ttl_example.py": [
+        re.escape("live: [SafeStrTuple('alice'), SafeStrTuple('bob')] | len: 2"),
+        re.escape("after 1.2 s: [SafeStrTuple('bob')] | alice: None"
+                  " | 'alice' in sessions: False"),
+        re.escape("alice re-added: {'token': 'a2'}"),
+        re.escape("files before purge: 2 | purged: 2 | files after: 0"),
+        re.escape("expires in about 0.5 s; kept expires: None"),
+        re.escape("after 0.7 s: [SafeStrTuple('kept')] | len: 1"),
+    ],
     "s3_example.py": [
         re.escape("object: s3://persidict-example/example/config/retries.json"),
         re.escape("runs: 50 | best: 0.49"),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .jokers import DELETE_CURRENT, KEEP_CURRENT
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
+from .ttl import is_index_folder
 
 if TYPE_CHECKING:
     from .persi_dict import PersiDict
@@ -61,6 +62,17 @@ def _names_noting(d: PersiDict, keys: Iterable[Any],
         key = SafeStrTuple(key)
         pending.append(key)
         yield d._name_of(key)
+
+
+def all_names(d: PersiDict) -> Iterator[str]:
+    """The names of every item of ``d``, expired ones too, and of their index entries
+    (what ``clear()`` deletes)."""
+    keys_in, name = d._naming.keys_in, d._naming.name
+    for folder, leaves in d.store.names_by_folder(d._naming.suffix):
+        if is_index_folder(folder):
+            yield from (f"{folder}/{leaf}" for leaf in leaves)
+        else:
+            yield from (name(key) for key in keys_in(folder, leaves))
 
 
 def get_many(d: PersiDict, keys: Iterable[NonEmptySafeStrTuple]) -> list[Any]:

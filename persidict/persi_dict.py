@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import heapq
 import random
 import sys
 from collections.abc import (
@@ -16,35 +14,29 @@ from collections.abc import (
     MutableMapping,
     ValuesView,
 )
-from operator import itemgetter
 from types import FrameType
 from typing import Any, Generic, TypeVar, overload
 
-from . import _bulk, _listing
+from . import _bulk, _listing, _time_order, _views
 from . import query as _query
 from . import ttl as _ttl
 from ._atomic import AtomicUpdates
 from ._listing import Pending
-from ._naming import Naming
+from ._params import Params
+from ._params import _reopen as _reopen  # handles pickled before name it here
 from .batch import Batch
 from .errors import CorruptValueError
-from .formats import format_for
 from .jokers import DELETE_CURRENT, KEEP_CURRENT, Joker
 from .safe_str_tuple import NonEmptyPersiDictKey as NonEmptyPersiDictKey  # re-exported: the earlier
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
 from .safe_str_tuple import PersiDictKey as PersiDictKey  # releases' import path
-from .safe_str_tuple_signing import _check_digest_len
 from .stores import ItemInfo, Store
 
 ValueType = TypeVar("ValueType")  # what a PersiDict[ValueType] holds, for type checkers
 _T = TypeVar("_T")
 
 
-def _reopen(cls: type[PersiDict[Any]], params: dict[str, Any]) -> PersiDict[Any]:
-    return cls(**params)
-
-
-class PersiDict(AtomicUpdates, Generic[ValueType], MutableMapping[SafeStrTuple, ValueType]):
+class PersiDict(Params, AtomicUpdates, Generic[ValueType], MutableMapping[SafeStrTuple, ValueType]):
     """A persistent dict over a :class:`~persidict.stores.Store`.
 
     Keys are :class:`SafeStrTuple` (a str or a sequence of str is converted);
@@ -71,102 +63,9 @@ class PersiDict(AtomicUpdates, Generic[ValueType], MutableMapping[SafeStrTuple, 
     def __init__(self, store: Store, *, file_type: str = "pkl", immutable_items: bool = False,
                  digest_len: int = 8, base_class_for_values: type | None = None,
                  ttl: float | None = None, item_ttl: bool = False) -> None:
-        if not isinstance(store, Store):
-            raise TypeError(f"store must be a persidict Store, not {type(store).__name__}")
-        if not isinstance(immutable_items, bool):
-            raise TypeError("immutable_items must be a bool")
-        if not isinstance(item_ttl, bool):
-            raise TypeError(f"item_ttl must be a bool, not {type(item_ttl).__name__}")
-        if base_class_for_values is not None and not isinstance(base_class_for_values, type):
-            raise TypeError("base_class_for_values must be a class or None")
-        self._format = format_for(file_type)
-        if base_class_for_values is not None \
-                and not issubclass(base_class_for_values, self._format.value_type):
-            raise ValueError(f"file_type {file_type!r} stores only"
-                             f" {self._format.value_type.__name__} values")
-        self._store = store
-        self._file_type = file_type
-        self._immutable_items = immutable_items
-        self._digest_len = _check_digest_len(digest_len)
-        self._base_class_for_values = base_class_for_values
-        self._naming = Naming(file_type, self._name_digest_len(),
-                              refuse_value_names=self._digest_len == 0,
-                              check_name=store.check_name)
-        seconds = _ttl.check_ttl(ttl)
-        self._ttl = None if seconds is None and not item_ttl else _ttl.TTL(seconds, item_ttl)
-
-    @property
-    def file_type(self) -> str:
-        """``"pkl"``, ``"json"``, or the extension of a text format."""
-        return self._file_type
-
-    @property
-    def immutable_items(self) -> bool:
-        """Whether items are write-once."""
-        return self._immutable_items
-
-    @property
-    def digest_len(self) -> int:
-        """Length of the digest suffix of each key component in folder names."""
-        return self._digest_len
-
-    @property
-    def base_class_for_values(self) -> type | None:
-        """The class every value must be an instance of, if any."""
-        return self._base_class_for_values
-
-    @property
-    def ttl(self) -> float | None:
-        """Seconds an item lives after its last write (``None``: for ever); see ttl.py."""
-        return None if self._ttl is None else self._ttl.seconds
-
-    @property
-    def item_ttl(self) -> bool:
-        """Whether items may carry their own expiry (:meth:`set` with ``ttl``)."""
-        return self._ttl is not None and self._ttl.per_item
-
-    def _name_digest_len(self) -> int:
-        """The digest length used in store names (S3 names carry none)."""
-        return self.digest_len
-
-    # --- parameters, identity, pickling
-
-    def get_params(self) -> dict[str, Any]:
-        """The constructor arguments: ``type(d)(**d.get_params())`` reopens ``d``."""
-        return {"store": self._store, **self._shared_params()}
-
-    def _shared_params(self) -> dict[str, Any]:
-        return {"file_type": self.file_type, "immutable_items": self.immutable_items,
-                "digest_len": self.digest_len,
-                "base_class_for_values": self.base_class_for_values, "ttl": self.ttl,
-                "item_ttl": self.item_ttl}
-
-    @property
-    def store(self) -> Store:
-        """The store this dict keeps its values in."""
-        return self._store
-
-    @property
-    def base_url(self) -> str:
-        """Where the items live, as a URL."""
-        return self._store.url
-
-    @property
-    def base_dir(self) -> str | None:
-        """The local folder of this dict (its values, or its cache); ``None`` if none."""
-        return None
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return _reopen, (type(self), self.get_params())
-
-    def __copy__(self) -> PersiDict:
-        twin = object.__new__(type(self))
-        twin.__dict__.update(self.__dict__)
-        return twin
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"
+        self._init_params(store, file_type=file_type, immutable_items=immutable_items,
+                          digest_len=digest_len, base_class_for_values=base_class_for_values,
+                          ttl=ttl, item_ttl=item_ttl)
 
     def __str__(self) -> str:
         """The items, as ``str(dict(d.items()))`` (``repr`` gives the parameters)."""
@@ -214,31 +113,16 @@ class PersiDict(AtomicUpdates, Generic[ValueType], MutableMapping[SafeStrTuple, 
     def __getitem__(self, key: NonEmptySafeStrTuple) -> ValueType:
         name = self._name_of(key)
         if self._ttl is not None:
-            return self._get_live(self._ttl, key, name)
+            return self._decode(key, _ttl.read_fresh(self._store, self._ttl, key, name))
         try:
             data = self._store.read(name)
         except KeyError:
             raise KeyError(key) from None
         return self._decode(key, data)
 
-    def _get_live(self, expiry: _ttl.TTL, key: Any, name: str) -> Any:
-        try:
-            data, mtime = self._store.read_with_mtime(name)
-        except KeyError:
-            raise KeyError(key) from None
-        if not expiry.is_fresh(mtime, data):
-            raise KeyError(key)
-        return self._decode(key, data)
-
     def _read_live(self, key: Any, name: str) -> tuple[bytes, ItemInfo]:
         """The bytes and info of ``name``; ``KeyError(key)`` if absent or expired."""
-        try:
-            data, info = self._store.read_with_info(name)
-        except KeyError:
-            raise KeyError(key) from None
-        if self._ttl is not None and not self._ttl.is_live(info, data):
-            raise KeyError(key)
-        return data, info
+        return _ttl.read_live(self._store, self._ttl, key, name)
 
     def _create(self, name: str, data: bytes) -> bool:
         """Store ``data`` only if ``name`` is absent (or expired: then only over the
@@ -277,13 +161,7 @@ class PersiDict(AtomicUpdates, Generic[ValueType], MutableMapping[SafeStrTuple, 
         name = self._name_of(key)  # type: ignore[arg-type]
         if self._ttl is None:
             return self._store.exists(name)
-        try:
-            if self._ttl.per_item:
-                self._read_live(key, name)
-                return True
-            return self._ttl.is_fresh(self._store.mtime(name))
-        except KeyError:
-            return False
+        return _ttl.contains(self._store, self._ttl, key, name)
 
     def delete_if_exists(self, key: NonEmptySafeStrTuple) -> bool:
         """Delete ``key`` if present; return whether it was."""
@@ -332,37 +210,27 @@ class PersiDict(AtomicUpdates, Generic[ValueType], MutableMapping[SafeStrTuple, 
     def timestamp(self, key: NonEmptySafeStrTuple) -> float:
         """POSIX time of the last write of ``key``."""
         name = self._name_of(key)
-        if self._ttl is not None and self._ttl.per_item:
-            return self._read_live(key, name)[1].mtime
+        if self._ttl is not None:
+            return _ttl.timestamp(self._store, self._ttl, key, name)
         try:
-            mtime = self._store.mtime(name)
+            return self._store.mtime(name)
         except KeyError:
             raise KeyError(key) from None
-        if self._ttl is not None and not self._ttl.is_fresh(mtime):
-            raise KeyError(key)
-        return mtime
 
     def _info(self, key: NonEmptySafeStrTuple) -> ItemInfo:
         name = self._name_of(key)
-        if self._ttl is not None and self._ttl.per_item:
-            return self._read_live(key, name)[1]
+        if self._ttl is not None:
+            return _ttl.info(self._store, self._ttl, key, name)
         try:
-            info = self._store.stat(name)
+            return self._store.stat(name)
         except KeyError:
             raise KeyError(key) from None
-        if self._ttl is not None and not self._ttl.is_live(info):
-            raise KeyError(key)
-        return info
 
     def purge_expired(self) -> int:
         """Delete the expired items (each only if still the version listed, so a
         value rewritten meanwhile stays); return how many were deleted. Allowed on
         a write-once dict. 0 for a dict without TTL."""
-        if self._ttl is None:
-            return 0
-        keyed = self._naming.key
-        return self._ttl.purge(self._store, self._naming.suffix,
-                               lambda name: keyed(name) is not None)
+        return 0 if self._ttl is None else _ttl.purge_expired(self, self._ttl)
 
     def set(self, key: NonEmptySafeStrTuple, value: Any, *, ttl: float | None = None) -> None:
         """``d[key] = value``; with ``ttl``, the item expires ``ttl`` seconds from now
@@ -374,22 +242,11 @@ class PersiDict(AtomicUpdates, Generic[ValueType], MutableMapping[SafeStrTuple, 
             TypeError, ValueError: for a bad ``ttl``, or a ``ttl`` on a dict without
                 ``item_ttl=True`` (nothing is written).
         """
-        name = self._name_of(key)
         seconds = _ttl.check_ttl(ttl)
         if seconds is None or isinstance(value, Joker):
             self[key] = value
-            return
-        if not self.item_ttl:
-            raise ValueError("set(..., ttl=) needs a dict opened with item_ttl=True (every"
-                             " handle of the store should be, so that all of them see"
-                             " per-item expiries)")
-        data, index = _ttl.framed(name, self._encode(value), seconds)
-        self._store.write(index, b"")  # before the value: see ttl.py
-        if not self.immutable_items:
-            self._store.write(name, data)
-        elif not self._create(name, data):
-            raise KeyError(f"{key!r} is already set and this dict is write-once"
-                           " (immutable_items=True)")
+        else:
+            _ttl.set_with_ttl(self, key, value, seconds)
 
     def expires_at(self, key: NonEmptySafeStrTuple) -> float | None:
         """POSIX time at which ``key`` expires; ``None`` if never.
@@ -429,13 +286,13 @@ class PersiDict(AtomicUpdates, Generic[ValueType], MutableMapping[SafeStrTuple, 
         return self
 
     def keys(self) -> KeysView[SafeStrTuple]:
-        return _KeysView(self)
+        return _views.Keys(self)
 
     def items(self) -> ItemsView[SafeStrTuple, Any]:
-        return _ItemsView(self)
+        return _views.Items(self)
 
     def values(self) -> ValuesView[Any]:
-        return _ValuesView(self)
+        return _views.Values(self)
 
     def _read_items(self, keys: Iterable[Any]) -> Iterator[tuple[SafeStrTuple, Any]]:
         """Yield ``(key, value)`` for the keys still present, in order, read
@@ -470,16 +327,7 @@ class PersiDict(AtomicUpdates, Generic[ValueType], MutableMapping[SafeStrTuple, 
 
     def clear(self) -> None:
         self._refuse_change("clear()")
-        self._store.delete_many(self._all_names())
-
-    def _all_names(self) -> Iterator[str]:
-        """The names of every item, expired ones too, and of their index entries."""
-        keys_in, name = self._naming.keys_in, self._naming.name
-        for folder, leaves in self._store.names_by_folder(self._naming.suffix):
-            if _ttl.is_index_folder(folder):
-                yield from (f"{folder}/{leaf}" for leaf in leaves)
-            else:
-                yield from (name(key) for key in keys_in(folder, leaves))
+        self._store.delete_many(_bulk.all_names(self))
 
     def random_key(self) -> SafeStrTuple | None:
         """A uniformly random key (one pass, no list in memory); ``None`` if empty."""
@@ -489,47 +337,27 @@ class PersiDict(AtomicUpdates, Generic[ValueType], MutableMapping[SafeStrTuple, 
                 chosen = key
         return chosen
 
-    # --- time order
+    # --- time order (_time_order.py)
 
     def keys_and_timestamps(self) -> Iterator[tuple[SafeStrTuple, float]]:
         """Yield ``(key, timestamp)`` for every item, from the listing alone."""
-        keyed, suffix = self._naming.keyed, self._naming.suffix
-        groups = self._store.mtimes_by_folder(suffix) if self._ttl is None \
-            else self._ttl.live_stamped(self._store, suffix)
-        for folder, leaves, mtimes in groups:
-            yield from keyed(folder, leaves, mtimes)
+        return _time_order.keys_and_timestamps(self)
 
     def values_and_timestamps(self) -> Iterator[tuple[ValueType, float]]:
         """Yield ``(value, timestamp)`` for every item."""
-        for _, value, timestamp in self.items_and_timestamps():
-            yield value, timestamp
+        return ((value, ts) for _, value, ts in self.items_and_timestamps())
 
     def items_and_timestamps(self) -> Iterator[tuple[SafeStrTuple, ValueType, float]]:
         """Yield ``(key, value, timestamp)`` for every item (the earlier releases' triples)."""
-        stamps = dict(self.keys_and_timestamps())
-        for key, value in self._read_items(stamps):
-            yield key, value, stamps[key]
-
-    def _by_time(self, max_n: int | None, newest: bool) -> list[SafeStrTuple]:
-        if max_n is not None and (isinstance(max_n, bool) or not isinstance(max_n, int)):
-            raise TypeError(f"max_n must be an int or None, not {type(max_n).__name__}")
-        if max_n is not None and max_n <= 0:
-            return []
-        pairs = self.keys_and_timestamps()
-        if max_n is None:
-            ordered = sorted(pairs, key=itemgetter(1), reverse=newest)
-        else:
-            pick = heapq.nlargest if newest else heapq.nsmallest
-            ordered = pick(max_n, pairs, key=itemgetter(1))
-        return [key for key, _ in ordered]
+        return _time_order.items_and_timestamps(self)
 
     def newest_keys(self, max_n: int | None = None) -> list[SafeStrTuple]:
         """The ``max_n`` most recently written keys, newest first (all if None)."""
-        return self._by_time(max_n, newest=True)
+        return _time_order.by_time(self, max_n, newest=True)
 
     def oldest_keys(self, max_n: int | None = None) -> list[SafeStrTuple]:
         """The ``max_n`` least recently written keys, oldest first (all if None)."""
-        return self._by_time(max_n, newest=False)
+        return _time_order.by_time(self, max_n, newest=False)
 
     def newest_values(self, max_n: int | None = None) -> list[Any]:
         """The values of :meth:`newest_keys`, in that order."""
@@ -569,55 +397,8 @@ class PersiDict(AtomicUpdates, Generic[ValueType], MutableMapping[SafeStrTuple, 
 
     def get_subdict(self, prefix: NonEmptySafeStrTuple) -> PersiDict:
         """A live view of the items under ``prefix``, with ``prefix`` removed from keys."""
-        prefix = SafeStrTuple(prefix)
-        return self._with_store(self._store.substore(self._naming.dir_name(prefix)))
+        return _views.subdict(self, SafeStrTuple(prefix))
 
     def subdicts(self) -> dict[str, PersiDict]:
         """The subdicts of every first key component that has keys under it."""
-        found = {}
-        for dir_name in self._store.dirs():
-            component = self._naming.dir_key(dir_name)
-            if component is None:
-                continue
-            subdict = self._with_store(self._store.substore(dir_name))
-            if next(iter(subdict), None) is not None:
-                found[component] = subdict
-        return found
-
-    def _with_store(self, store: Store) -> PersiDict:
-        derived = copy.copy(self)
-        derived._store = store
-        return derived
-
-
-# The views pass their caller on, so that list(d.keys()) lists once too (_listing.py).
-
-class _KeysView(KeysView[SafeStrTuple]):
-    _mapping: PersiDict
-
-    def __len__(self) -> int:
-        return self._mapping._count_keys(sys._getframe(1))
-
-    def __iter__(self) -> Iterator[SafeStrTuple]:
-        return self._mapping._iter_keys(sys._getframe(1))
-
-
-class _ItemsView(ItemsView[SafeStrTuple, Any]):
-    _mapping: PersiDict
-
-    def __len__(self) -> int:
-        return self._mapping._count_keys(sys._getframe(1))
-
-    def __iter__(self) -> Iterator[tuple[SafeStrTuple, Any]]:
-        return self._mapping._read_items(self._mapping._iter_keys(sys._getframe(1)))
-
-
-class _ValuesView(ValuesView[Any]):
-    _mapping: PersiDict
-
-    def __len__(self) -> int:
-        return self._mapping._count_keys(sys._getframe(1))
-
-    def __iter__(self) -> Iterator[Any]:
-        items = self._mapping._read_items(self._mapping._iter_keys(sys._getframe(1)))
-        return (value for _, value in items)
+        return _views.subdicts(self)

@@ -35,10 +35,13 @@ import math
 import time
 from collections.abc import Callable, Iterable, Iterator
 from numbers import Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .stores import ItemInfo, Store
 from .stores._base import INDEX_DIR
+
+if TYPE_CHECKING:
+    from .persi_dict import PersiDict
 
 clock: Callable[[], float] = time.time
 """The reader's clock (POSIX seconds). Tests replace it; nothing else should."""
@@ -333,6 +336,111 @@ class TTL:
             return False
         data = store.read_or_none(name)
         return data is not None and split_expiry(data)[0] == parsed[0]
+
+
+# --- the dict's reads and writes with TTL (PersiDict's thin methods call these)
+
+
+def read_fresh(store: Store, rule: TTL, key: Any, name: str) -> bytes:
+    """The stored bytes of ``name`` (``d[key]``: one read, judged by its own mtime).
+
+    Raises:
+        KeyError: ``KeyError(key)`` if absent or expired.
+    """
+    try:
+        data, mtime = store.read_with_mtime(name)
+    except KeyError:
+        raise KeyError(key) from None
+    if not rule.is_fresh(mtime, data):
+        raise KeyError(key)
+    return data
+
+
+def read_live(store: Store, rule: TTL | None, key: Any, name: str) -> tuple[bytes, ItemInfo]:
+    """The bytes and info of ``name`` (``rule`` None: no TTL).
+
+    Raises:
+        KeyError: ``KeyError(key)`` if absent or expired.
+    """
+    try:
+        data, info = store.read_with_info(name)
+    except KeyError:
+        raise KeyError(key) from None
+    if rule is not None and not rule.is_live(info, data):
+        raise KeyError(key)
+    return data, info
+
+
+def contains(store: Store, rule: TTL, key: Any, name: str) -> bool:
+    """``key in d``: a stat, or a read when the expiry may be in the bytes."""
+    try:
+        if rule.per_item:
+            read_live(store, rule, key, name)
+            return True
+        return rule.is_fresh(store.mtime(name))
+    except KeyError:
+        return False
+
+
+def info(store: Store, rule: TTL, key: Any, name: str) -> ItemInfo:
+    """The info of the live version of ``name``.
+
+    Raises:
+        KeyError: ``KeyError(key)`` if absent or expired.
+    """
+    if rule.per_item:
+        return read_live(store, rule, key, name)[1]
+    try:
+        found = store.stat(name)
+    except KeyError:
+        raise KeyError(key) from None
+    if not rule.is_live(found):
+        raise KeyError(key)
+    return found
+
+
+def timestamp(store: Store, rule: TTL, key: Any, name: str) -> float:
+    """``d.timestamp(key)`` of a live item.
+
+    Raises:
+        KeyError: ``KeyError(key)`` if absent or expired.
+    """
+    if rule.per_item:
+        return read_live(store, rule, key, name)[1].mtime
+    try:
+        mtime = store.mtime(name)
+    except KeyError:
+        raise KeyError(key) from None
+    if not rule.is_fresh(mtime):
+        raise KeyError(key)
+    return mtime
+
+
+def purge_expired(d: PersiDict[Any], rule: TTL) -> int:
+    """``d.purge_expired()``: :meth:`TTL.purge` of the names that are ``d``'s keys."""
+    keyed = d._naming.key
+    return rule.purge(d.store, d._naming.suffix, lambda name: keyed(name) is not None)
+
+
+def set_with_ttl(d: PersiDict[Any], key: Any, value: Any, seconds: float) -> None:
+    """``d.set(key, value, ttl=seconds)``: the index entry, then the framed value.
+
+    Raises:
+        ValueError: if ``d`` was not opened with ``item_ttl=True`` (nothing written).
+        KeyError: on a write-once dict where ``key`` is live.
+    """
+    name = d._name_of(key)
+    if not d.item_ttl:
+        raise ValueError("set(..., ttl=) needs a dict opened with item_ttl=True (every"
+                         " handle of the store should be, so that all of them see"
+                         " per-item expiries)")
+    data, index = framed(name, d._encode(value), seconds)
+    d.store.write(index, b"")  # before the value: see the module docstring
+    if not d.immutable_items:
+        d.store.write(name, data)
+    elif not d._create(name, data):
+        raise KeyError(f"{key!r} is already set and this dict is write-once"
+                       " (immutable_items=True)")
 
 
 def _by_folder(infos: Iterable[ItemInfo]) -> Iterator[tuple[str, list[ItemInfo]]]:

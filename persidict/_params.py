@@ -1,0 +1,125 @@
+"""What a PersiDict is made of: its store and parameters, checked once when it is
+built; the properties that show them; pickling as its parameters; copies and repr."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import ttl as _ttl
+from ._naming import Naming
+from .formats import format_for
+from .safe_str_tuple_signing import _check_digest_len
+from .stores import Store
+
+if TYPE_CHECKING:
+    from .persi_dict import PersiDict
+
+
+def _reopen(cls: type[PersiDict[Any]], params: dict[str, Any]) -> PersiDict[Any]:
+    return cls(**params)
+
+
+class Params:
+    """The parameters half of PersiDict (a mixin: PersiDict's constructor calls
+    :meth:`_init_params`)."""
+
+    _ttl: _ttl.TTL | None
+
+    def _init_params(self, store: Store, *, file_type: str, immutable_items: bool,
+                     digest_len: int, base_class_for_values: type | None,
+                     ttl: float | None, item_ttl: bool) -> None:
+        if not isinstance(store, Store):
+            raise TypeError(f"store must be a persidict Store, not {type(store).__name__}")
+        if not isinstance(immutable_items, bool):
+            raise TypeError("immutable_items must be a bool")
+        if not isinstance(item_ttl, bool):
+            raise TypeError(f"item_ttl must be a bool, not {type(item_ttl).__name__}")
+        if base_class_for_values is not None and not isinstance(base_class_for_values, type):
+            raise TypeError("base_class_for_values must be a class or None")
+        self._format = format_for(file_type)
+        if base_class_for_values is not None \
+                and not issubclass(base_class_for_values, self._format.value_type):
+            raise ValueError(f"file_type {file_type!r} stores only"
+                             f" {self._format.value_type.__name__} values")
+        self._store = store
+        self._file_type = file_type
+        self._immutable_items = immutable_items
+        self._digest_len = _check_digest_len(digest_len)
+        self._base_class_for_values = base_class_for_values
+        self._naming = Naming(file_type, self._name_digest_len(),
+                              refuse_value_names=self._digest_len == 0,
+                              check_name=store.check_name)
+        seconds = _ttl.check_ttl(ttl)
+        self._ttl = None if seconds is None and not item_ttl else _ttl.TTL(seconds, item_ttl)
+
+    @property
+    def file_type(self) -> str:
+        """``"pkl"``, ``"json"``, or the extension of a text format."""
+        return self._file_type
+
+    @property
+    def immutable_items(self) -> bool:
+        """Whether items are write-once."""
+        return self._immutable_items
+
+    @property
+    def digest_len(self) -> int:
+        """Length of the digest suffix of each key component in folder names."""
+        return self._digest_len
+
+    @property
+    def base_class_for_values(self) -> type | None:
+        """The class every value must be an instance of, if any."""
+        return self._base_class_for_values
+
+    @property
+    def ttl(self) -> float | None:
+        """Seconds an item lives after its last write (``None``: for ever); see ttl.py."""
+        return None if self._ttl is None else self._ttl.seconds
+
+    @property
+    def item_ttl(self) -> bool:
+        """Whether items may carry their own expiry (:meth:`set` with ``ttl``)."""
+        return self._ttl is not None and self._ttl.per_item
+
+    def _name_digest_len(self) -> int:
+        """The digest length used in store names (S3 names carry none)."""
+        return self.digest_len
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments: ``type(d)(**d.get_params())`` reopens ``d``."""
+        return {"store": self._store, **self._shared_params()}
+
+    def _shared_params(self) -> dict[str, Any]:
+        return {"file_type": self.file_type, "immutable_items": self.immutable_items,
+                "digest_len": self.digest_len,
+                "base_class_for_values": self.base_class_for_values, "ttl": self.ttl,
+                "item_ttl": self.item_ttl}
+
+    @property
+    def store(self) -> Store:
+        """The store this dict keeps its values in."""
+        return self._store
+
+    @property
+    def base_url(self) -> str:
+        """Where the items live, as a URL."""
+        return self._store.url
+
+    @property
+    def base_dir(self) -> str | None:
+        """The local folder of this dict (its values, or its cache); ``None`` if none."""
+        return None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _reopen, (type(self), self.get_params())
+
+    def __copy__(self) -> Any:
+        twin = object.__new__(type(self))
+        twin.__dict__.update(self.__dict__)
+        return twin
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+

@@ -1,0 +1,49 @@
+"""The time-order half of PersiDict: keys by the time of their last write, from the
+listing alone (``keys_and_timestamps``), and the newest or oldest of them."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
+
+from .safe_str_tuple import SafeStrTuple
+
+if TYPE_CHECKING:
+    from .persi_dict import PersiDict
+
+
+def keys_and_timestamps(d: PersiDict[Any]) -> Iterator[tuple[SafeStrTuple, float]]:
+    """``(key, timestamp)`` of every live item, from the listing alone."""
+    keyed, suffix = d._naming.keyed, d._naming.suffix
+    groups = d.store.mtimes_by_folder(suffix) if d._ttl is None \
+        else d._ttl.live_stamped(d.store, suffix)
+    for folder, leaves, mtimes in groups:
+        yield from keyed(folder, leaves, mtimes)
+
+
+def items_and_timestamps(d: PersiDict[Any]) -> Iterator[tuple[SafeStrTuple, Any, float]]:
+    """``(key, value, timestamp)`` of every item, values read concurrently."""
+    stamps = dict(keys_and_timestamps(d))
+    for key, value in d._read_items(stamps):
+        yield key, value, stamps[key]
+
+
+def by_time(d: PersiDict[Any], max_n: int | None, newest: bool) -> list[SafeStrTuple]:
+    """The ``max_n`` newest (or oldest) keys, in that order; all if ``max_n`` is None.
+
+    Raises:
+        TypeError: if ``max_n`` is not an int or None.
+    """
+    if max_n is not None and (isinstance(max_n, bool) or not isinstance(max_n, int)):
+        raise TypeError(f"max_n must be an int or None, not {type(max_n).__name__}")
+    if max_n is not None and max_n <= 0:
+        return []
+    pairs = keys_and_timestamps(d)
+    if max_n is None:
+        ordered = sorted(pairs, key=itemgetter(1), reverse=newest)
+    else:
+        pick = heapq.nlargest if newest else heapq.nsmallest
+        ordered = pick(max_n, pairs, key=itemgetter(1))
+    return [key for key, _ in ordered]

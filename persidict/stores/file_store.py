@@ -13,7 +13,9 @@ from contextlib import AbstractContextManager
 from filelock import FileLock
 
 from .._locking import exclusive_file_lock
-from ._base import INDEX_DIR, ItemInfo, Store
+from . import _file_listing as _listing
+from ._base import ItemInfo, Store
+from ._file_listing import TEMP_SUFFIX as _TEMP_SUFFIX
 from ._file_ops import (
     etag_of,
     file_in_the_way,
@@ -28,10 +30,8 @@ from ._file_ops import (
 _WRITES_LOCK = "#writes.lock"
 _USER_LOCK_SUFFIX = "#lock"
 _TEMP_PREFIX = "#"
-_TEMP_SUFFIX = ".tmp"
 _MAX_FILE_NAME = 255
 _S_IFDIR = stat_module.S_IFDIR
-_LISTING_CHUNK = 4096
 
 
 class FileStore(Store):
@@ -328,129 +328,26 @@ class FileStore(Store):
                 yield from leaves
 
     def names_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str]]]:
-        # Depth first with a stack, each folder closed before its subfolders are
-        # opened; a huge folder comes in chunks, so memory stays bounded.
-        stack = [(self.root, "")]
-        while stack:
-            path, folder = stack.pop()
-            try:
-                entries = os.scandir(path)
-            except FileNotFoundError:
-                continue
-            leaves: list[str] = []
-            keep = leaves.append
-            subfolders = []
-            index_listed = False
-            with entries:
-                for entry in entries:
-                    name = entry.name
-                    if "#" in name:
-                        if name == INDEX_DIR:
-                            index_listed = True
-                            yield from self._index_group(entry.path, folder, suffix)
-                        else:
-                            self._clean_if_abandoned(entry)
-                    elif entry.is_dir():
-                        subfolders.append((entry.path, f"{folder}/{name}" if folder else name))
-                    elif name.endswith(suffix):
-                        keep(name)
-                        if len(leaves) >= _LISTING_CHUNK:
-                            if not index_listed:  # the index goes before the first chunk
-                                index_listed = True
-                                yield from self._index_group(f"{path}/{INDEX_DIR}", folder,
-                                                             suffix)
-                            yield folder, leaves
-                            leaves = []
-                            keep = leaves.append
-            if leaves:
-                yield folder, leaves
-            stack += reversed(subfolders)
-
-    def _index_group(self, path: str, folder: str,
-                     suffix: str) -> Iterator[tuple[str, list[str]]]:
-        try:
-            with os.scandir(path) as entries:
-                leaves = [e.name for e in entries if "#" not in e.name and e.name.endswith(suffix)]
-        except (FileNotFoundError, NotADirectoryError):
-            return
-        if leaves:
-            yield (f"{folder}/{INDEX_DIR}" if folder else INDEX_DIR), leaves
+        return _listing.names_by_folder(self, suffix)
 
     def mtimes_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str], list[float]]]:
-        for folder, leaves in self.names_by_folder(suffix):
-            base = f"{self.root}/{folder}/" if folder else self.root + "/"
-            kept, mtimes = [], []
-            for leaf in leaves:
-                try:
-                    mtime_ns = os.stat(base + leaf).st_mtime_ns
-                except FileNotFoundError:  # deleted since it was listed
-                    continue
-                kept.append(leaf)
-                mtimes.append(mtime_ns / 1e9)
-            if kept:
-                yield folder, kept, mtimes
+        return _listing.mtimes_by_folder(self, suffix)
 
     def infos(self, suffix: str = "") -> Iterator[ItemInfo]:
-        root = self.root + "/"
-        for name in self.names(suffix):
-            try:
-                st = os.stat(root + name)
-            except FileNotFoundError:  # deleted since it was listed
-                continue
-            yield info_of(name, st)
+        return _listing.infos(self, suffix)
 
     def folder_entries(self, folder: str = "", *, starts_with: str = "",
                        after: str = "") -> Iterator[tuple[list[str], bool]]:
         """One ``scandir`` of ``folder``, sorted: one chunk."""
-        found = []
-        try:
-            with os.scandir(self._path(folder) if folder else self.root) as entries:
-                for entry in entries:
-                    name = entry.name
-                    if "#" in name or not name.startswith(starts_with):
-                        continue
-                    if entry.is_dir():
-                        name += "/"
-                    if name > after:
-                        found.append(name)
-        except (FileNotFoundError, NotADirectoryError):
-            pass
-        found.sort()
-        yield found, False
+        return _listing.folder_entries(self, folder, starts_with, after)
 
     def folder_infos(self, folder: str, leaves: list[str], *,
                      index: bool = False) -> Iterator[ItemInfo]:
         """The index by one ``scandir`` of it, then a stat per leaf."""
-        base = folder + "/" if folder else ""
-        if index:
-            for _, names in self._index_group(self.root + "/" + base + INDEX_DIR, folder, ""):
-                for leaf in names:
-                    info = self._stat_or_none(f"{base}{INDEX_DIR}/{leaf}")
-                    if info is not None:
-                        yield info
-        for leaf in leaves:
-            info = self._stat_or_none(base + leaf)
-            if info is not None:
-                yield info
+        return _listing.folder_infos(self, folder, leaves, index)
 
     def dirs(self) -> Iterator[str]:
-        try:
-            entries = os.scandir(self.root)
-        except FileNotFoundError:
-            return
-        with entries:
-            for entry in entries:
-                if "#" not in entry.name and entry.is_dir():
-                    yield entry.name
-
-    def _clean_if_abandoned(self, entry: os.DirEntry[str]) -> None:
-        if not entry.name.endswith(_TEMP_SUFFIX):
-            return
-        try:
-            if time.time() - entry.stat().st_mtime > self.TEMP_MAX_AGE:
-                os.unlink(entry.path)
-        except OSError:  # gone already, or a reader without write permission:
-            pass  # housekeeping never fails a read
+        return _listing.dirs(self)
 
     def substore(self, dir_name: str) -> FileStore:
         return FileStore(self._path(dir_name), durable=self.durable, create=False)

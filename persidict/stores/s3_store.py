@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 
 from ..errors import StoreError
 from . import _s3_conditional as cond
-from ._base import INDEX_DIR, ItemInfo, Store, attempted, in_index, split_creates
+from . import _s3_listing as _listing
+from ._base import ItemInfo, Store, attempted, split_creates
 from ._s3_client import AttemptWatch, RequestPool, botocore_errors, error_code, watch_attempts
 
 T = TypeVar("T")
@@ -296,89 +297,27 @@ class S3Store(Store):
             raise self._error(op, "", e) from e
 
     def infos(self, suffix: str = "") -> Iterator[ItemInfo]:
-        cut = len(self.prefix)
-        for page in self._pages("ListObjectsV2"):
-            for obj in page.get("Contents", ()):
-                name = obj["Key"][cut:]
-                if ("#" not in name or in_index(name)) and name.endswith(suffix):
-                    # Whole seconds, as HEAD and GET report them (HTTP dates).
-                    yield ItemInfo(name, float(int(obj["LastModified"].timestamp())),
-                                   obj["ETag"].strip('"'), int(obj["Size"]))
+        return _listing.infos(self, suffix)
 
     def names(self, suffix: str = "") -> Iterator[str]:
         return (info.name for info in self.infos(suffix))
 
     def names_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str]]]:
-        # Group within each page, so the first keys come after one LIST however
-        # many objects one folder holds.
-        cut = len(self.prefix)
-        for page in self._pages("ListObjectsV2"):
-            folder, leaves = "", []  # type: tuple[str, list[str]]
-            for obj in page.get("Contents", ()):
-                name = obj["Key"][cut:]
-                if ("#" in name and not in_index(name)) or not name.endswith(suffix):
-                    continue
-                parent, _, leaf = name.rpartition("/")
-                if parent != folder and leaves:
-                    yield folder, leaves
-                    leaves = []
-                folder = parent
-                leaves.append(leaf)
-            if leaves:
-                yield folder, leaves
+        return _listing.names_by_folder(self, suffix)
 
     def folder_entries(self, folder: str = "", *, starts_with: str = "",
                        after: str = "") -> Iterator[tuple[list[str], bool]]:
         """One delimited LIST per chunk, starting after ``after`` (S3's StartAfter)."""
-        base = folder + "/" if folder else ""
-        params: dict[str, Any] = {"Delimiter": "/"}
-        if after:
-            params["StartAfter"] = self.prefix + base + after
-        cut = len(self.prefix + base)
-        for page in self._pages("ListObjectsV2 Delimiter", base + starts_with, **params):
-            found = [obj["Key"][cut:] for obj in page.get("Contents", ())]
-            found += [common["Prefix"][cut:] for common in page.get("CommonPrefixes", ())]
-            found = [entry for entry in found if "#" not in entry]
-            found.sort()  # a page holds the next names and folders in byte order
-            yield found, bool(page.get("IsTruncated"))
+        return _listing.folder_entries(self, folder, starts_with, after)
 
     def folder_infos(self, folder: str, leaves: list[str], *,
                      index: bool = False) -> Iterator[ItemInfo]:
         """A LIST of the index (one per 1,000 entries), then delimited LISTs from the
         first leaf to the last: the pages that range spans, no request per leaf."""
-        base = folder + "/" if folder else ""
-        if index:
-            yield from self._listed(self._pages("ListObjectsV2", base + INDEX_DIR + "/"))
-        if not leaves:
-            return
-        wanted, last = set(leaves), base + leaves[-1]
-        first = base + leaves[0]
-        pages = self._pages("ListObjectsV2 Delimiter", base, Delimiter="/",
-                            StartAfter=self.prefix + first[:-1] + chr(ord(first[-1]) - 1)
-                            + "\x7f")
-        for page in pages:
-            for info in self._listed([page]):
-                if info.name[len(base):] in wanted:
-                    yield info
-            keys = page.get("Contents", ())
-            if not page.get("IsTruncated") or (keys and keys[-1]["Key"] >= self.prefix + last):
-                return
-
-    def _listed(self, pages: Iterable[dict[str, Any]]) -> Iterator[ItemInfo]:
-        cut = len(self.prefix)
-        for page in pages:
-            for obj in page.get("Contents", ()):
-                # Whole seconds, as HEAD and GET report them (HTTP dates).
-                yield ItemInfo(obj["Key"][cut:], float(int(obj["LastModified"].timestamp())),
-                               obj["ETag"].strip('"'), int(obj["Size"]))
+        return _listing.folder_infos(self, folder, leaves, index)
 
     def dirs(self) -> Iterator[str]:
-        cut = len(self.prefix)
-        for page in self._pages("ListObjectsV2 Delimiter", Delimiter="/"):
-            for common in page.get("CommonPrefixes", ()):
-                dir_name = common["Prefix"][cut:-1]
-                if dir_name and "#" not in dir_name:
-                    yield dir_name
+        return _listing.dirs(self)
 
     def substore(self, dir_name: str) -> S3Store:
         return S3Store(self.client, self.bucket, self.prefix + dir_name + "/",

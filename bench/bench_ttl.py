@@ -64,6 +64,10 @@ def folder_rows(table: Table, n: int, repeat: int, folder: str) -> None:
     compare(table, "folder list(d)", "ms", 1e3, plain, timed, list, repeat)
     compare(table, "folder newest_keys(10)", "ms", 1e3, plain, timed,
             lambda d: d.newest_keys(10), repeat)
+    compare(table, "folder query_keys(g00, limit=10)", "ms", 1e3, plain, timed,
+            lambda d: list(d.query_keys("g00", limit=10)), repeat)
+    compare(table, "folder query(g00, limit=10)", "ms", 1e3, plain, timed,
+            lambda d: list(d.query("g00", limit=10)), repeat)
     items = FileDirDict(tempfile.mkdtemp(prefix="bench-ttl-", dir=folder), item_ttl=True)
     for i, k in enumerate(keys):
         items.set(k, {"i": i}, ttl=3600)
@@ -97,6 +101,16 @@ def s3_rows(table: Table, n: int, repeat: int) -> None:
                 requests)
         compare(table, "S3 newest_keys(10)", "ms", 1e3, plain, timed,
                 lambda d: d.newest_keys(10), repeat, requests)
+        def bounded_keys(d: PersiDict) -> object:
+            return list(d.query_keys("many", start="500", limit=10))
+
+        def bounded_items(d: PersiDict) -> object:
+            return list(d.query("many", start="500", limit=10))
+
+        compare(table, "S3 query_keys(start, limit=10)", "ms", 1e3, plain, timed,
+                bounded_keys, repeat, requests)
+        compare(table, "S3 query(start, limit=10)", "ms", 1e3, plain, timed,
+                bounded_items, repeat, requests)
         items = S3Dict("bench-ttl", root_prefix="items", base_dir=None,
                        endpoint_url=server.url, item_ttl=True)
         for i in range(n):
@@ -104,6 +118,8 @@ def s3_rows(table: Table, n: int, repeat: int) -> None:
         items["k"] = list(range(100))
         compare(table, "S3 len(d), per-item ttl on all", "ms", 1e3, plain, items, len,
                 repeat, requests)
+        compare(table, "S3 query_keys(start, limit=10), per-item", "ms", 1e3, plain, items,
+                bounded_keys, repeat, requests)
     finally:
         server.stop()
 

@@ -65,7 +65,8 @@ def query_keys(d: PersiDict, prefix: Any = (), *, start: Any = None, stop: Any =
     limit = _limit(limit)
     if d._ttl is None:
         return _keys(d.store, d._naming, parts, lo, hi, sw, reverse, limit)
-    keys = _live_keys(d, _keys(d.store, d._naming, parts, lo, hi, sw, reverse, None))
+    keys = _live_keys(d, _keys(d.store, d._naming, parts, lo, hi, sw, reverse, None),
+                      first=min(limit or 8, 1000))
     return keys if limit is None else islice(keys, limit)
 
 
@@ -89,6 +90,8 @@ def query(d: PersiDict, prefix: Any = (), *, start: Any = None, stop: Any = None
     # so the keys are not judged by a listing too; the limit counts live items.
     late = where is not None or d._ttl is not None
     keys = _keys(d.store, d._naming, parts, lo, hi, sw, reverse, None if late else limit)
+    if where is None and late and limit is not None:
+        return _live_items(d, keys, limit)
     items = d._read_items(keys)
     if where is not None:
         items = ((key, value) for key, value in items if where(value))
@@ -109,14 +112,29 @@ def first_value(d: PersiDict, pred: Callable[[Any], Any]) -> Any:
 # --- TTL: judging listed keys
 
 
-def _live_keys(d: PersiDict, keys: Iterator[SafeStrTuple]) -> Iterator[SafeStrTuple]:
+def _live_items(d: PersiDict, keys: Iterator[SafeStrTuple],
+                limit: int) -> Iterator[tuple[SafeStrTuple, Any]]:
+    """``limit`` live items of ``keys``, read as many at a time as are still wanted,
+    so that reads do not run far past the limit when little has expired."""
+    while limit > 0:
+        chunk = list(islice(keys, limit))
+        if not chunk:
+            return
+        for item in d._read_items(chunk):
+            yield item
+            limit -= 1
+
+
+def _live_keys(d: PersiDict, keys: Iterator[SafeStrTuple], *,
+               first: int = 8) -> Iterator[SafeStrTuple]:
     """The live ones of ``keys`` (in sort-key order), judged by :meth:`TTL.live_infos`
     over :meth:`Store.folder_infos` of each run of keys in one folder: a growing
-    chunk (8 keys, then doubling to 1,000), so a small ``limit`` lists little."""
+    chunk (``first`` keys, the limit if there is one, then doubling to 1,000), so a
+    small ``limit`` lists little."""
     ttl, store = d._ttl, d.store
     assert ttl is not None
     indexes: dict[str, list[ItemInfo]] = {}  # a folder's #index entries, listed once
-    size = 8
+    size = first
     while True:
         chunk = list(islice(keys, size))
         if not chunk:

@@ -13,22 +13,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 from collections.abc import Callable
 from typing import Any
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(1, os.path.dirname(HERE))
-sys.path.insert(2, os.path.join(os.path.dirname(HERE), "tests"))
-os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
-                  AWS_DEFAULT_REGION="us-east-1")
+import _paths  # noqa: F401 - the checkout, tests/ and fake credentials first
+from _table import Table, best_of, machine_note
+from s3_server import MotoServer
 
-from _table import Table, best_of, machine_note  # noqa: E402
-from s3_server import MotoServer  # noqa: E402
-
-from persidict import FileDirDict, PersiDict, S3Dict  # noqa: E402
+from persidict import FileDirDict, PersiDict, S3Dict
 
 P = "events"
 

@@ -126,6 +126,19 @@ def _dict_maker(backend: str, tmp_path: Any, request: pytest.FixtureRequest,
     return make
 
 
+@pytest.fixture(params=[False, True], ids=["no-cache", "cache"])
+def make_s3dict(make_dict: Callable[..., PersiDict], request: pytest.FixtureRequest,
+                tmp_path: Any) -> Callable[..., S3Dict]:
+    """For ``s3_only`` tests: build an S3Dict of the current S3 backend, once without
+    and once with a local cache, whatever the backend's default."""
+    def make(**params: Any) -> S3Dict:
+        d = make_dict(**params)
+        cache = tmp_path / "cache" if request.param else None
+        return S3Dict(**{**d.get_params(), "base_dir": cache})
+
+    return make
+
+
 @pytest.fixture(params=["pkl", "json"])
 def pdict(make_dict: Callable[..., PersiDict], request: pytest.FixtureRequest) -> PersiDict:
     return make_dict(file_type=request.param)

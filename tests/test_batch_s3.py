@@ -15,19 +15,12 @@ from test_s3_requests import Requests
 
 from persidict import BatchError, S3Dict, StoreError, WriteOnceDict
 
-
-@pytest.fixture(params=["s3_mock", "s3_http"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return request.param
+pytestmark = pytest.mark.s3_only
 
 
-@pytest.fixture(params=[False, True], ids=["no-cache", "cache"])
-def s3dict(make_dict: Callable[..., Any], request: pytest.FixtureRequest,
-           tmp_path: Any) -> S3Dict:
-    d = make_dict()
-    params = {**d.get_params(), "base_dir": tmp_path / "cache" if request.param else None,
-              "max_workers": 4}
-    return S3Dict(**params)
+@pytest.fixture
+def s3dict(make_s3dict: Callable[..., S3Dict]) -> S3Dict:
+    return make_s3dict(max_workers=4)
 
 
 def test_a_batch_of_100_writes_is_100_concurrent_puts(s3dict: S3Dict) -> None:

@@ -13,18 +13,12 @@ from test_s3_requests import Requests
 import persidict.ttl
 from persidict import S3Dict
 
-
-@pytest.fixture(params=["s3_mock", "s3_http"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return request.param
+pytestmark = pytest.mark.s3_only
 
 
-@pytest.fixture(params=[False, True], ids=["no-cache", "cache"])
-def s3dict(make_dict: Callable[..., Any], request: pytest.FixtureRequest,
-           tmp_path: Any) -> S3Dict:
-    d = make_dict(ttl=60)
-    params = {**d.get_params(), "base_dir": tmp_path / "cache" if request.param else None}
-    return S3Dict(**params)
+@pytest.fixture
+def s3dict(make_s3dict: Callable[..., S3Dict]) -> S3Dict:
+    return make_s3dict(ttl=60)
 
 
 def test_single_key_reads_cost_one_request(s3dict: S3Dict,

@@ -37,7 +37,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from ._naming import Naming
-from .safe_chars import SAFE_CHARS_SET, SAFE_STRING_MAX_LENGTH
+from .safe_chars import _SAFE_CHARS, SAFE_STRING_MAX_LENGTH
 from .safe_str_tuple import SafeStrTuple
 from .stores import ItemInfo, Store
 
@@ -332,7 +332,7 @@ def _starts_with(value: Any) -> str:
         return ""
     if not isinstance(value, str):
         raise TypeError(f"starts_with must be a str, not {type(value).__name__}")
-    bad = sorted(set(value) - SAFE_CHARS_SET)
+    bad = sorted(set(value) - _SAFE_CHARS)  # the public set may have been changed
     if not value or bad or len(value) >= SAFE_STRING_MAX_LENGTH:
         raise ValueError(f"starts_with must be the start of a key part (1 to"
                          f" {SAFE_STRING_MAX_LENGTH - 1} safe characters), not {value!r}"

@@ -50,6 +50,18 @@ def fill(d: PersiDict, keys: list[tuple[str, ...]]) -> None:
     d.set_many({k: "/".join(k) for k in keys})
 
 
+def draw_query(data: st.DataObject, keys: list[Any]) -> tuple[Any, dict[str, Any]]:
+    """A partition of ``keys`` and query options, drawn."""
+    prefixes = sorted({k[:i] for k in keys for i in range(len(k))})
+    prefix = data.draw(st.sampled_from(prefixes), label="prefix")
+    options = {"start": data.draw(SORT_KEYS, label="start"),
+               "stop": data.draw(SORT_KEYS, label="stop"),
+               "starts_with": data.draw(st.one_of(st.none(), PARTS), label="starts_with"),
+               "reverse": data.draw(st.booleans(), label="reverse"),
+               "limit": data.draw(st.one_of(st.none(), st.integers(1, 4)), label="limit")}
+    return prefix, options
+
+
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(keys=st.lists(KEYS, min_size=1, max_size=14), data=st.data(),
@@ -58,14 +70,8 @@ def test_queries_follow_the_model(make_dict: Callable[..., PersiDict], keys: lis
                                   data: st.DataObject, file_type: str, page_size: int) -> None:
     d = fresh(make_dict, page_size, file_type=file_type)
     fill(d, keys)
-    prefixes = sorted({k[:i] for k in keys for i in range(len(k))})
     for _ in range(3):
-        prefix = data.draw(st.sampled_from(prefixes), label="prefix")
-        options = {"start": data.draw(SORT_KEYS, label="start"),
-                   "stop": data.draw(SORT_KEYS, label="stop"),
-                   "starts_with": data.draw(st.one_of(st.none(), PARTS), label="starts_with"),
-                   "reverse": data.draw(st.booleans(), label="reverse"),
-                   "limit": data.draw(st.one_of(st.none(), st.integers(1, 4)), label="limit")}
+        prefix, options = draw_query(data, keys)
         expected = model(keys, prefix, **options)
         assert [k.strings for k in d.query_keys(prefix, **options)] == expected, options
         assert [(k.strings, v) for k, v in d.query(prefix, **options)] \
@@ -258,13 +264,7 @@ def test_queries_follow_the_model_on_paged_listings_with_digests(
     store.page = page
     d = PersiDict(store, digest_len=digest_len)
     fill(d, keys)
-    prefixes = sorted({k[:i] for k in keys for i in range(len(k))})
     for _ in range(3):
-        prefix = data.draw(st.sampled_from(prefixes), label="prefix")
-        options = {"start": data.draw(SORT_KEYS, label="start"),
-                   "stop": data.draw(SORT_KEYS, label="stop"),
-                   "starts_with": data.draw(st.one_of(st.none(), PARTS), label="starts_with"),
-                   "reverse": data.draw(st.booleans(), label="reverse"),
-                   "limit": data.draw(st.one_of(st.none(), st.integers(1, 4)), label="limit")}
+        prefix, options = draw_query(data, keys)
         assert [k.strings for k in d.query_keys(prefix, **options)] \
             == model(keys, prefix, **options), options

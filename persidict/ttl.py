@@ -38,7 +38,7 @@ from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 from .stores import ItemInfo, Store
-from .stores._base import INDEX_DIR
+from .stores._base import INDEX_DIR, infos_by_folder
 
 if TYPE_CHECKING:
     from .persi_dict import PersiDict
@@ -236,7 +236,7 @@ class TTL:
         appended to ``entries`` if given."""
         index: dict[str, list[tuple[float, str]]] = {}
         cutoff = self.cutoff(now)
-        for folder, infos in _by_folder(listing):
+        for folder, infos in infos_by_folder(listing):
             if is_index_folder(folder):
                 parent = folder[:-len(INDEX_DIR)]
                 for info in infos:
@@ -441,16 +441,3 @@ def set_with_ttl(d: PersiDict[Any], key: Any, value: Any, seconds: float) -> Non
     elif not d._create(name, data):
         raise KeyError(f"{key!r} is already set and this dict is write-once"
                        " (immutable_items=True)")
-
-
-def _by_folder(infos: Iterable[ItemInfo]) -> Iterator[tuple[str, list[ItemInfo]]]:
-    folder, group = "", list[ItemInfo]()
-    for info in infos:
-        parent = info.name.rpartition("/")[0]
-        if parent != folder and group:
-            yield folder, group
-            group = []
-        folder = parent
-        group.append(info)
-    if group:
-        yield folder, group

@@ -138,17 +138,8 @@ class Store(ABC):
     def mtimes_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str], list[float]]]:
         """As :meth:`names_by_folder`, with the mtime of each leaf (what time-ordered
         listings need, without building an :class:`ItemInfo` per name)."""
-        folder, leaves, mtimes = "", list[str](), list[float]()
-        for info in self.infos(suffix):
-            parent, _, leaf = info.name.rpartition("/")
-            if parent != folder:
-                if leaves:
-                    yield folder, leaves, mtimes
-                folder, leaves, mtimes = parent, [], []
-            leaves.append(leaf)
-            mtimes.append(info.mtime)
-        if leaves:
-            yield folder, leaves, mtimes
+        for folder, infos in infos_by_folder(self.infos(suffix)):
+            yield folder, [i.name.rpartition("/")[2] for i in infos], [i.mtime for i in infos]
 
     def folder_entries(self, folder: str = "", *, starts_with: str = "",
                        after: str = "") -> Iterator[tuple[list[str], bool]]:
@@ -184,6 +175,10 @@ class Store(ABC):
                 info = self._stat_or_none(name)
                 if info is not None:
                     yield info
+        yield from self._infos_of(base, leaves)
+
+    def _infos_of(self, base: str, leaves: Iterable[str]) -> Iterator[ItemInfo]:
+        """The infos of ``base + leaf`` for each leaf still stored."""
         for leaf in leaves:
             info = self._stat_or_none(base + leaf)
             if info is not None:
@@ -304,3 +299,18 @@ def split_creates(results: Iterable[tuple[str, bool | Exception]]
         elif not created:
             present.append(name)
     return present, failures
+
+
+def infos_by_folder(infos: Iterable[ItemInfo]) -> Iterator[tuple[str, list[ItemInfo]]]:
+    """Group a listing's infos by what comes before the last ``/`` of their names
+    (``""`` at the top), in listing order; a folder may come more than once."""
+    folder, group = "", list[ItemInfo]()
+    for info in infos:
+        parent = info.name.rpartition("/")[0]
+        if parent != folder and group:
+            yield folder, group
+            group = []
+        folder = parent
+        group.append(info)
+    if group:
+        yield folder, group

@@ -123,10 +123,7 @@ def folder_infos(store: FileStore, folder: str, leaves: list[str],
                 info = store._stat_or_none(f"{base}{INDEX_DIR}/{leaf}")
                 if info is not None:
                     yield info
-    for leaf in leaves:
-        info = store._stat_or_none(base + leaf)
-        if info is not None:
-            yield info
+    yield from store._infos_of(base, leaves)
 
 
 def dirs(store: FileStore) -> Iterator[str]:

@@ -30,13 +30,14 @@ expiry, and its index entry's name).
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator
 from numbers import Real
 from typing import TYPE_CHECKING, Any
 
+from ._ttl_bytes import HEADER as HEADER  # re-exported: the bytes' format, for tests
+from ._ttl_bytes import _parse_entry, index_name, is_index_folder, split_expiry, with_expiry
 from .stores import ItemInfo, Store
 from .stores._base import INDEX_DIR, infos_by_folder
 
@@ -82,26 +83,7 @@ def lifecycle_days(days: Any, ttl: float | None) -> int:
     return days
 
 
-HEADER = b"\xffpersidict-expires="
 INDEX_GRACE = 3600.0  # seconds an unmatched index entry is kept for a writer still at work
-
-
-def with_expiry(data: bytes, expiry: float) -> bytes:
-    """``data`` (an encoded value) framed with its expiry (POSIX seconds)."""
-    return HEADER + repr(float(expiry)).encode() + b"\n" + data
-
-
-def split_expiry(data: bytes) -> tuple[float | None, bytes]:
-    """``(expiry or None, the encoded value)`` of stored bytes."""
-    if not data.startswith(HEADER):
-        return None, data
-    stamp, newline, rest = data[len(HEADER):].partition(b"\n")
-    if not newline:
-        return None, data
-    try:
-        return float(stamp), rest
-    except ValueError:
-        return None, data  # not a header after all: the format will say it is corrupt
 
 
 def framed(name: str, data: bytes, seconds: float) -> tuple[bytes, str]:
@@ -111,28 +93,6 @@ def framed(name: str, data: bytes, seconds: float) -> tuple[bytes, str]:
     expires = clock() + seconds
     content = with_expiry(data, expires)
     return content, index_name(name, expires, content)
-
-
-def index_name(name: str, expiry: float, content: bytes) -> str:
-    """The name of the index entry of value ``name`` written as ``content``."""
-    folder, slash, leaf = name.rpartition("/")
-    digest = hashlib.md5(content, usedforsecurity=False).hexdigest()
-    return f"{folder}{slash}{INDEX_DIR}/{float(expiry)!r}~{digest}~{leaf}"
-
-
-def _parse_entry(leaf: str) -> tuple[float, str, str] | None:
-    parts = leaf.split("~", 2)
-    if len(parts) != 3:
-        return None
-    try:
-        return float(parts[0]), parts[1], parts[2]
-    except ValueError:
-        return None
-
-
-def is_index_folder(folder: str) -> bool:
-    """Whether a listed folder is an index folder (its names are index entries)."""
-    return folder == INDEX_DIR or folder.endswith("/" + INDEX_DIR)
 
 
 StampedGroup = tuple[str, list[str], list[float]]

@@ -1,13 +1,19 @@
-"""The boto3 side of S3: making a client, the bucket check, reading botocore errors."""
+"""The boto3 side of S3: making a client, the request pool, bucket-level calls,
+reading botocore errors."""
 
 from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from ..errors import StoreError
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def make_s3_client(region: str | None = None, endpoint_url: str | None = None, *,
@@ -51,6 +57,25 @@ class RequestPool:
                 self._executor = ThreadPoolExecutor(self.max_workers,
                                                     thread_name_prefix="persidict-s3")
             return self._executor
+
+    def map_ordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
+        """Yield ``(item, fn(item))`` in input order, running ``fn`` on the pool with
+        a bounded look-ahead (twice the workers), so memory stays bounded."""
+        executor = self.executor()
+        window: deque[tuple[T, Future[R]]] = deque()
+        limit = 2 * self.max_workers
+        try:
+            for item in items:
+                window.append((item, executor.submit(fn, item)))
+                if len(window) >= limit:
+                    first, future = window.popleft()
+                    yield first, future.result()
+            while window:
+                first, future = window.popleft()
+                yield first, future.result()
+        finally:
+            for _, future in window:
+                future.cancel()
 
 
 def error_code(error: Exception) -> str:
@@ -129,3 +154,22 @@ def ensure_bucket(client: Any, bucket: str, region: str | None) -> None:
                              f" ({error_code(e)}: {e})") from e
     except botocore_error as e:
         raise StoreError(f"S3 CreateBucket of missing bucket {bucket!r} failed ({e})") from e
+
+
+def put_expiration_rule(client: Any, bucket: str, prefix: str, rule_id: str,
+                        days: int) -> None:
+    """Install (or replace) the lifecycle rule ``rule_id`` of ``bucket`` expiring the
+    objects under ``prefix`` ``days`` days after they were written, keeping the
+    bucket's other rules. Two requests (GET, then PUT of the whole configuration):
+    not atomic against another process changing the rules."""
+    try:
+        rules = client.get_bucket_lifecycle_configuration(Bucket=bucket).get("Rules", [])
+    except botocore_errors()[0] as e:
+        if error_code(e) != "NoSuchLifecycleConfiguration":
+            raise
+        rules = []
+    rules = [r for r in rules if r.get("ID") != rule_id]
+    rules.append({"ID": rule_id, "Filter": {"Prefix": prefix}, "Status": "Enabled",
+                  "Expiration": {"Days": days}})
+    client.put_bucket_lifecycle_configuration(Bucket=bucket,
+                                              LifecycleConfiguration={"Rules": rules})

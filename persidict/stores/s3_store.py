@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
 from contextlib import AbstractContextManager
 from email.utils import parsedate_to_datetime
 from itertools import islice
@@ -17,7 +15,14 @@ from ..errors import StoreError
 from . import _s3_conditional as cond
 from . import _s3_listing as _listing
 from ._base import ItemInfo, Store, attempted, split_creates
-from ._s3_client import AttemptWatch, RequestPool, botocore_errors, error_code, watch_attempts
+from ._s3_client import (
+    AttemptWatch,
+    RequestPool,
+    botocore_errors,
+    error_code,
+    put_expiration_rule,
+    watch_attempts,
+)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -328,22 +333,8 @@ class S3Store(Store):
 
     def map_ordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
         """Yield ``(item, fn(item))`` in input order, running ``fn`` on the store's
-        bounded pool with a bounded look-ahead."""
-        executor = self._pool.executor()
-        window: deque[tuple[T, Future[R]]] = deque()
-        limit = 2 * self.max_workers
-        try:
-            for item in items:
-                window.append((item, executor.submit(fn, item)))
-                if len(window) >= limit:
-                    first, future = window.popleft()
-                    yield first, future.result()
-            while window:
-                first, future = window.popleft()
-                yield first, future.result()
-        finally:
-            for _, future in window:
-                future.cancel()
+        bounded pool (see :meth:`RequestPool.map_ordered`)."""
+        return self._pool.map_ordered(fn, items)
 
     def read_many(self, names: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
         return self.map_ordered(self.read_or_none, names)
@@ -435,27 +426,10 @@ class S3Store(Store):
 
     def put_expiration_rule(self, rule_id: str, days: int) -> None:
         """Install (or replace) the bucket lifecycle rule ``rule_id`` expiring the
-        objects under this store's prefix ``days`` days after they were written,
-        keeping the bucket's other rules. Two requests (GET, then PUT of the whole
-        configuration): not atomic against another process changing the rules."""
-        client_error, _ = botocore_errors()
-
-        def current() -> list[dict[str, Any]]:
-            try:
-                response = self.client.get_bucket_lifecycle_configuration(Bucket=self.bucket)
-            except client_error as e:
-                if error_code(e) == "NoSuchLifecycleConfiguration":
-                    return []
-                raise
-            return list(response.get("Rules", ()))
-
-        rules = [r for r in self._call("GetBucketLifecycleConfiguration", "", current)
-                 if r.get("ID") != rule_id]
-        rules.append({"ID": rule_id, "Filter": {"Prefix": self.prefix}, "Status": "Enabled",
-                      "Expiration": {"Days": days}})
-        self._call("PutBucketLifecycleConfiguration", "",
-                   lambda: self.client.put_bucket_lifecycle_configuration(
-                       Bucket=self.bucket, LifecycleConfiguration={"Rules": rules}))
+        objects under this store's prefix after ``days`` days (see
+        :func:`put_expiration_rule`)."""
+        self._call("Get/PutBucketLifecycleConfiguration", "", lambda: put_expiration_rule(
+            self.client, self.bucket, self.prefix, rule_id, days))
 
     # --- locks
 

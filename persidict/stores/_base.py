@@ -81,6 +81,13 @@ class Store(ABC):
     def stat(self, name: str) -> ItemInfo:
         """Return the info of ``name`` without reading it."""
 
+    def read_if_changed(self, name: str, etag: str) -> tuple[bytes, ItemInfo] | None:
+        """Return the bytes and info of ``name`` unless its etag is still ``etag``
+        (then ``None``), with the cheapest check the store has (here one ``stat``)."""
+        if self.stat(name).etag == etag:
+            return None
+        return self.read_with_info(name)
+
     def mtime(self, name: str) -> float:
         """Return the POSIX time of the last write of ``name`` (as ``stat(name).mtime``)."""
         return self.stat(name).mtime

@@ -168,18 +168,22 @@ class FileStore(Store):
         return etag
 
     def create(self, name: str, data: bytes) -> bool:
+        return self.create_tagged(name, data) is not None
+
+    def create_tagged(self, name: str, data: bytes) -> str | None:
         path = self._path(name)
         if self._taken(path, name):  # no need to write the temp file
-            return False
-        temp, _ = self._write_temp(path, name, data)
+            return None
+        temp, etag = self._write_temp(path, name, data)
         try:
             os.link(temp, path)  # atomic create-if-absent, also on NFS
         except FileExistsError:
-            return not self._taken(path, name)  # False, or a folder there raises
+            self._taken(path, name)  # a folder there raises
+            return None
         finally:
             unlink_quietly(temp)
         self._sync_folder(path)
-        return True
+        return etag
 
     def _taken(self, path: str, name: str) -> bool:
         """Whether a file is at ``path``; a folder there (or a file where one of its
@@ -197,21 +201,24 @@ class FileStore(Store):
         return True
 
     def replace(self, name: str, data: bytes, etag: str) -> bool:
+        return self.replace_tagged(name, data, etag) is not None
+
+    def replace_tagged(self, name: str, data: bytes, etag: str) -> str | None:
         path = self._path(name)
         if self._lost_already(path, etag):
-            return False
-        temp, _ = self._write_temp(path, name, data)
+            return None
+        temp, new_etag = self._write_temp(path, name, data)
         try:
             with exclusive_file_lock(self._writes_lock(path)):
                 if self._current_etag(path) != etag:
                     unlink_quietly(temp)
-                    return False
+                    return None
                 os.replace(temp, path)
         except BaseException:
             unlink_quietly(temp)
             raise
         self._sync_folder(path)
-        return True
+        return new_etag
 
     def delete(self, name: str) -> None:
         path = self._path(name)

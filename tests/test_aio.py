@@ -55,7 +55,8 @@ def test_single_item_twins(pdict: PersiDict) -> None:
         await ad.set(("b", "c"), "x")
         assert await ad.get("a") == [1, 2]
         assert await ad.getitem(("b", "c")) == "x"
-        assert await ad.contains("a") and not await ad.contains("zz")
+        assert await ad.contains("a")
+        assert not await ad.contains("zz")
         assert abs(await ad.timestamp("a") - time.time()) < 30
         assert await ad.len() == 2
         await ad.delete("a")
@@ -83,7 +84,8 @@ def test_atomic_twins(pdict: PersiDict) -> None:
         assert await ad.add("w", 1) is True
         assert await ad.add("w", 2) is False
         value, etag = await ad.get_with_etag("w")
-        assert value == 1 and etag == await ad.etag("w")
+        assert value == 1
+        assert etag == await ad.etag("w")
         assert await ad.compare_and_set("w", 3, etag) is True
         assert await ad.compare_and_set("w", 4, etag) is False
         assert await ad.compare_and_set("new", 5, None) is True
@@ -110,7 +112,7 @@ def test_bulk_listing_and_time_twins(pdict: PersiDict) -> None:
         assert await ad.get_many([("p", "k0003"), ("p", "k0599")]) == [3, 599]
         with pytest.raises(KeyError):
             await ad.get_many([("p", "nope")])
-        assert sorted([k async for k in ad.keys()]) == sorted(items)
+        assert sorted([k async for k in ad.keys()]) == sorted(items)  # noqa: SIM118
         assert sorted([k async for k in ad]) == sorted(items)
         assert pdict == dict([kv async for kv in ad.items()]) == items
         assert sorted([v async for v in ad.values()]) == sorted(items.values())
@@ -118,7 +120,8 @@ def test_bulk_listing_and_time_twins(pdict: PersiDict) -> None:
         assert (await ad.newest_keys(1)) == pdict.newest_keys(1)
         assert len(await ad.oldest_keys(3)) == 3
         sub = ad.subdict("p")
-        assert await sub.get("k0007") == 7 and await sub.len() == 600
+        assert await sub.get("k0007") == 7
+        assert await sub.len() == 600
         await ad.clear()
         assert await ad.len() == 0
 
@@ -152,7 +155,8 @@ def test_the_loop_keeps_running_during_a_slow_operation(pdict: PersiDict) -> Non
         return await ticking_while(ad.transform("n", slow_double))
 
     result, ticks, longest = run(main)
-    assert result == 2 and pdict["n"] == 2
+    assert result == 2
+    assert pdict["n"] == 2
     assert ticks >= 10, ticks  # 0.3 s at 5 ms: ~60 ticks, none if the loop was blocked
     assert longest < 0.2, longest
 
@@ -182,7 +186,9 @@ def test_async_lock_waits_off_the_loop_and_releases(make_dict: Callable[..., Per
 
     result, ticks, longest = run(main)
     holder.join()
-    assert result == "got it" and ticks >= 10 and longest < 0.2
+    assert result == "got it"
+    assert ticks >= 10
+    assert longest < 0.2
     with other.lock("k", timeout=5):  # released by the async holder
         pass
 

@@ -11,8 +11,9 @@ server thread per request).
 A small WSGI layer in front of moto answers ``/__persidict_test__/...``:
 ``POST .../faults`` with a JSON body ``{"latency": seconds, "faults": [...],
 "method": "PUT"}`` where each fault (applied to the next matching request, in
-order) is ``"500"`` (answer 500 InternalError, unapplied), ``"503"`` (answer 503
-SlowDown), ``"403"`` (AccessDenied), ``"409"``
+order) is ``"500"`` (answer 500 InternalError, unapplied), ``"500-applied"`` (moto
+applies the request, then the answer is 500 InternalError, as S3 may fail after
+acting), ``"503"`` (answer 503 SlowDown), ``"403"`` (AccessDenied), ``"409"``
 (ConditionalRequestConflict, S3's answer to racing conditional writes), ``"drop"``
 (close the connection before moto sees the request) or ``"lost"`` (moto applies
 the request, then the connection is closed before the response); any other
@@ -76,12 +77,14 @@ class FaultInjector:
                     fault = self.faults.pop(0)
                 elif self.rate and self.chance.random() < self.rate:
                     fault = self.chance.choice(self.mix)
-            if fault in _ERROR_ANSWERS or fault in ("drop", "lost"):
+            if fault in _ERROR_ANSWERS or fault in ("500-applied", "drop", "lost"):
                 self.injected += 1
         if self.latency:
             time.sleep(self.latency)
-        if fault in _ERROR_ANSWERS:
-            status, code = _ERROR_ANSWERS[fault]
+        if fault == "500-applied":
+            self._moto(environ, lambda *a, **k: None)
+        if fault in _ERROR_ANSWERS or fault == "500-applied":
+            status, code = _ERROR_ANSWERS[fault[:3]]
             start_response(status, [("Content-Type", "application/xml")])
             return [f"<Error><Code>{code}</Code><Message>injected</Message></Error>".encode()]
         if fault == "drop":

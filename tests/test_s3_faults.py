@@ -22,7 +22,7 @@ from s3_server import MotoServer
 from persidict import S3Dict
 
 PROCESSES, OPERATIONS, RATE = 4, 500, 0.10
-MIX = ("500", "503", "drop")
+MIX = ("500", "500-applied", "503", "drop")
 
 
 @pytest.fixture(scope="module")

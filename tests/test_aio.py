@@ -254,3 +254,43 @@ def test_own_executor_is_used() -> None:
                                       default=None)
 
         assert run(main).startswith("mine")
+
+
+def test_set_with_a_per_item_ttl(make_dict: Callable[..., PersiDict]) -> None:
+    d = make_dict(item_ttl=True)
+    ad = d.aio()
+
+    async def main() -> None:
+        await ad.set("short", 1, ttl=60)
+        await ad.set("long", 2)
+
+    before = time.time()
+    run(main)
+    expires = d.expires_at("short")
+    assert expires is not None
+    assert before + 59 < expires < time.time() + 61
+    assert d.expires_at("long") is None
+
+
+def test_ttl_on_a_dict_without_item_ttl_is_refused_and_writes_nothing(pdict: PersiDict) -> None:
+    ad = pdict.aio()
+
+    async def main() -> None:
+        with pytest.raises((TypeError, ValueError), match="item_ttl"):
+            await ad.set("k", 1, ttl=60)
+
+    run(main)
+    assert "k" not in pdict
+
+
+def test_a_wrapper_is_a_persidict_too(make_dict: Callable[..., PersiDict]) -> None:
+    from persidict import WriteOnceDict
+
+    ad = WriteOnceDict(make_dict(immutable_items=True)).aio()
+
+    async def main() -> list[Any]:
+        await ad.set("k", 1)
+        await ad.set("k", 2)  # WriteOnceDict ignores later writes
+        return [await ad.get("k"), type(ad.d).__name__]
+
+    assert run(main) == [1, "WriteOnceDict"]

@@ -43,7 +43,7 @@ class AsyncPersiDict:
 
     Each call runs the dict's method in a thread of ``executor`` (by default a
     pool of 64 threads shared by every AsyncPersiDict of the process), so the
-    guarantees are the dict's own.
+    guarantees are the dict's own. ``inner`` is the dict.
 
     >>> import asyncio
     >>> from persidict import LocalDict
@@ -58,7 +58,7 @@ class AsyncPersiDict:
         TypeError: if ``d`` is not a PersiDict or ``executor`` not an Executor.
     """
 
-    __slots__ = ("_executor", "d")
+    __slots__ = ("_executor", "inner")
 
     def __init__(self, d: PersiDict, *, executor: Executor | None = None) -> None:
         if not isinstance(d, PersiDict):
@@ -66,11 +66,11 @@ class AsyncPersiDict:
         if executor is not None and not isinstance(executor, Executor):
             raise TypeError(f"AsyncPersiDict(executor=...): executor must be a"
                             f" concurrent.futures.Executor, not {type(executor).__name__}")
-        self.d = d
+        self.inner = d
         self._executor = executor
 
     def __repr__(self) -> str:
-        return f"AsyncPersiDict({self.d!r})"
+        return f"AsyncPersiDict({self.inner!r})"
 
     async def _run(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
         loop = asyncio.get_running_loop()
@@ -81,117 +81,117 @@ class AsyncPersiDict:
 
     async def get(self, key: NonEmptySafeStrTuple, default: Any = None) -> Any:
         """``d.get(key, default)``."""
-        return await self._run(self.d.get, key, default)
+        return await self._run(self.inner.get, key, default)
 
     async def getitem(self, key: NonEmptySafeStrTuple) -> Any:
         """``d[key]``; ``KeyError`` if absent."""
-        return await self._run(self.d.__getitem__, key)
+        return await self._run(self.inner.__getitem__, key)
 
     async def set(self, key: NonEmptySafeStrTuple, value: Any, *,
                   ttl: float | None = None) -> None:
         """``d.set(key, value, ttl=ttl)`` (``d[key] = value`` without ``ttl``)."""
-        await self._run(self.d.set, key, value, ttl=ttl)
+        await self._run(self.inner.set, key, value, ttl=ttl)
 
     async def delete(self, key: NonEmptySafeStrTuple) -> None:
         """``del d[key]``; ``KeyError`` if absent."""
-        await self._run(self.d.__delitem__, key)
+        await self._run(self.inner.__delitem__, key)
 
     async def discard(self, key: NonEmptySafeStrTuple) -> bool:
         """``d.discard(key)``: delete if present; return whether it was."""
-        return await self._run(self.d.discard, key)
+        return await self._run(self.inner.discard, key)
 
     async def contains(self, key: NonEmptySafeStrTuple) -> bool:
         """``key in d``."""
-        return await self._run(self.d.__contains__, key)
+        return await self._run(self.inner.__contains__, key)
 
     async def timestamp(self, key: NonEmptySafeStrTuple) -> float:
         """``d.timestamp(key)``."""
-        return await self._run(self.d.timestamp, key)
+        return await self._run(self.inner.timestamp, key)
 
     async def pop(self, key: NonEmptySafeStrTuple, default: Any = _MISSING) -> Any:
         """``d.pop(key[, default])``."""
         if default is _MISSING:
-            return await self._run(self.d.pop, key)
-        return await self._run(self.d.pop, key, default)
+            return await self._run(self.inner.pop, key)
+        return await self._run(self.inner.pop, key, default)
 
     async def setdefault(self, key: NonEmptySafeStrTuple, default: Any = None) -> Any:
         """``d.setdefault(key, default)`` (atomic)."""
-        return await self._run(self.d.setdefault, key, default)
+        return await self._run(self.inner.setdefault, key, default)
 
     # --- atomic read-modify-writes
 
     async def etag(self, key: NonEmptySafeStrTuple) -> str:
         """``d.etag(key)``."""
-        return await self._run(self.d.etag, key)
+        return await self._run(self.inner.etag, key)
 
     async def get_with_etag(self, key: NonEmptySafeStrTuple) -> tuple[Any, str]:
         """``d.get_with_etag(key)``."""
-        return await self._run(self.d.get_with_etag, key)
+        return await self._run(self.inner.get_with_etag, key)
 
     async def add(self, key: NonEmptySafeStrTuple, value: Any) -> bool:
         """``d.add(key, value)``: insert only if absent; return whether it did."""
-        return await self._run(self.d.add, key, value)
+        return await self._run(self.inner.add, key, value)
 
     async def compare_and_set(self, key: NonEmptySafeStrTuple, value: Any,
                               etag: str | None) -> bool:
         """``d.compare_and_set(key, value, etag)``."""
-        return await self._run(self.d.compare_and_set, key, value, etag)
+        return await self._run(self.inner.compare_and_set, key, value, etag)
 
     async def incr(self, key: NonEmptySafeStrTuple, delta: int | float = 1,
                    default: int | float = 0) -> Any:
         """``d.incr(key, delta, default)``."""
-        return await self._run(self.d.incr, key, delta, default)
+        return await self._run(self.inner.incr, key, delta, default)
 
     async def transform(self, key: NonEmptySafeStrTuple, fn: Callable[[Any], Any], *,
                         default: Any = _MISSING, retries: int = 1000) -> Any:
         """``d.transform(key, fn, ...)``; ``fn`` is a plain function, run in the worker
         thread (it may run several times)."""
         if default is _MISSING:
-            return await self._run(self.d.transform, key, fn, retries=retries)
-        return await self._run(self.d.transform, key, fn, default=default, retries=retries)
+            return await self._run(self.inner.transform, key, fn, retries=retries)
+        return await self._run(self.inner.transform, key, fn, default=default, retries=retries)
 
     def lock(self, key: NonEmptySafeStrTuple, timeout: float | None = None) -> _AsyncLock:
         """``async with ad.lock(key, timeout):`` as ``with d.lock(key, timeout):``,
         acquired and released in a worker thread. Bad arguments raise here."""
-        return _AsyncLock(self, self.d.lock(key, timeout))
+        return _AsyncLock(self, self.inner.lock(key, timeout))
 
     # --- many items
 
     async def get_many(self, keys: Iterable[NonEmptySafeStrTuple]) -> list[Any]:
         """``d.get_many(keys)``."""
-        return await self._run(self.d.get_many, keys)
+        return await self._run(self.inner.get_many, keys)
 
     async def set_many(self, items: Mapping[Any, Any] | Iterable[tuple[Any, Any]]) -> None:
         """``d.set_many(items)``."""
-        await self._run(self.d.set_many, items)
+        await self._run(self.inner.set_many, items)
 
     async def len(self) -> int:
         """``len(d)``."""
-        return await self._run(self.d.__len__)
+        return await self._run(self.inner.__len__)
 
     async def clear(self) -> None:
         """``d.clear()``."""
-        await self._run(self.d.clear)
+        await self._run(self.inner.clear)
 
     async def newest_keys(self, max_n: int | None = None) -> list[SafeStrTuple]:
         """``d.newest_keys(max_n)``."""
-        return await self._run(self.d.newest_keys, max_n)
+        return await self._run(self.inner.newest_keys, max_n)
 
     async def oldest_keys(self, max_n: int | None = None) -> list[SafeStrTuple]:
         """``d.oldest_keys(max_n)``."""
-        return await self._run(self.d.oldest_keys, max_n)
+        return await self._run(self.inner.oldest_keys, max_n)
 
     def keys(self) -> AsyncIterator[SafeStrTuple]:
         """``async for key in ad.keys()``, streamed a chunk at a time."""
-        return self._stream(lambda: iter(self.d.keys()))
+        return self._stream(lambda: iter(self.inner.keys()))
 
     def items(self) -> AsyncIterator[tuple[SafeStrTuple, Any]]:
         """``async for key, value in ad.items()``, streamed a chunk at a time."""
-        return self._stream(lambda: iter(self.d.items()))
+        return self._stream(lambda: iter(self.inner.items()))
 
     def values(self) -> AsyncIterator[Any]:
         """``async for value in ad.values()``, streamed a chunk at a time."""
-        return self._stream(lambda: iter(self.d.values()))
+        return self._stream(lambda: iter(self.inner.values()))
 
     def __aiter__(self) -> AsyncIterator[SafeStrTuple]:
         return self.keys()
@@ -209,7 +209,7 @@ class AsyncPersiDict:
 
     def subdict(self, prefix: NonEmptySafeStrTuple) -> AsyncPersiDict:
         """The AsyncPersiDict of ``d.get_subdict(prefix)`` (no I/O)."""
-        return AsyncPersiDict(self.d.get_subdict(prefix), executor=self._executor)
+        return AsyncPersiDict(self.inner.get_subdict(prefix), executor=self._executor)
 
 
 def _next_chunk(iterator: Iterator[R]) -> list[R]:

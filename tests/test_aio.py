@@ -291,6 +291,6 @@ def test_a_wrapper_is_a_persidict_too(make_dict: Callable[..., PersiDict]) -> No
     async def main() -> list[Any]:
         await ad.set("k", 1)
         await ad.set("k", 2)  # WriteOnceDict ignores later writes
-        return [await ad.get("k"), type(ad.d).__name__]
+        return [await ad.get("k"), type(ad.inner).__name__]
 
     assert run(main) == [1, "WriteOnceDict"]

@@ -15,7 +15,7 @@ from collections.abc import (
     ValuesView,
 )
 from types import FrameType
-from typing import Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from . import _bulk, _listing, _time_order, _views
 from . import query as _query
@@ -31,6 +31,9 @@ from .safe_str_tuple import NonEmptyPersiDictKey as NonEmptyPersiDictKey  # re-e
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
 from .safe_str_tuple import PersiDictKey as PersiDictKey  # releases' import path
 from .stores import ItemInfo, Store
+
+if TYPE_CHECKING:
+    from .aio import AsyncPersiDict
 
 ValueType = TypeVar("ValueType")  # what a PersiDict[ValueType] holds, for type checkers
 _T = TypeVar("_T")
@@ -318,6 +321,12 @@ class PersiDict(Params, AtomicUpdates, Generic[ValueType], MutableMapping[SafeSt
     def update(self, other: Any = (), /, **kwargs: Any) -> None:
         """As ``dict.update`` (see :meth:`set_many`)."""
         self.set_many(_bulk.update_pairs(other, kwargs))
+
+    def aio(self) -> AsyncPersiDict:
+        """The awaitable twin of this dict (see :mod:`persidict.aio`)."""
+        from .aio import AsyncPersiDict  # here: aio.py imports this module
+
+        return AsyncPersiDict(self)
 
     def batch(self, *, max_pending: int = 1000) -> Batch:
         """A batch writer: in ``with d.batch() as b:``, ``b[k] = v``, ``del b[k]``,

@@ -33,6 +33,13 @@ EXPECTED = {
         re.escape("timeout: 30 | run-1: 0.93"),
         re.escape("report: 8 items"),
     ],
+    "async_example.py": [
+        re.escape("first three: [1.0, 0.5, 0.333]"),
+        re.escape("finished: 50"),
+        re.escape("best loss: 0.01 | runs: 100"),
+        re.escape("ticks during a 0.3 s transform > 10: True"),
+        re.escape("report: written under the lock"),
+    ],
     "batch_example.py": [
         re.escape("runs written: 1000 | A/1: A2 | B/1: B1 | stale left: False"),
         re.escape("block raised: changed my mind | half-done written: False"),

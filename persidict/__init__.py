@@ -2,12 +2,14 @@
 
 from ._version import __version__
 from .batch import Batch
+from .collection import Collection
 from .errors import BatchError, ConflictError, CorruptValueError, PersiDictError, StoreError
 from .file_dir_dict import FileDirDict
 from .jokers import DELETE_CURRENT, KEEP_CURRENT, DeleteCurrentFlag, Joker, KeepCurrentFlag
 from .local_dict import LocalDict
 from .overlapping_multi_dict import OverlappingMultiDict
 from .persi_dict import NonEmptyPersiDictKey, PersiDict, PersiDictKey
+from .proxy import FieldChange, Proxy
 from .s3_dict import S3Dict  # boto3 is imported only when an S3Dict is made
 from .safe_chars import SAFE_CHARS_SET, get_safe_chars, replace_unsafe_chars
 from .safe_str_tuple import SafeStrTuple
@@ -21,9 +23,11 @@ __all__ = [
     "SAFE_CHARS_SET",
     "Batch",
     "BatchError",
+    "Collection",
     "ConflictError",
     "CorruptValueError",
     "DeleteCurrentFlag",
+    "FieldChange",
     "FileDirDict",
     "Joker",
     "KeepCurrentFlag",
@@ -34,6 +38,7 @@ __all__ = [
     "PersiDictError",
     "PersiDictKey",
     "PersiDictWrapper",
+    "Proxy",
     "S3Dict",
     "SafeStrTuple",
     "StoreError",

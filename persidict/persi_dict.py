@@ -18,6 +18,7 @@ from types import FrameType
 from typing import Any, Generic, TypeVar, overload
 
 from . import _bulk, _listing, _time_order, _views
+from . import proxy as _proxy
 from . import query as _query
 from . import ttl as _ttl
 from ._atomic import AtomicUpdates
@@ -25,8 +26,10 @@ from ._listing import Pending
 from ._params import Params
 from ._params import _reopen as _reopen  # handles pickled before name it here
 from .batch import Batch
+from .collection import Collection
 from .errors import CorruptValueError
 from .jokers import DELETE_CURRENT, KEEP_CURRENT, Joker
+from .proxy import Proxy
 from .safe_str_tuple import NonEmptyPersiDictKey as NonEmptyPersiDictKey  # re-exported: the earlier
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
 from .safe_str_tuple import PersiDictKey as PersiDictKey  # releases' import path
@@ -392,6 +395,20 @@ class PersiDict(Params, AtomicUpdates, Generic[ValueType], MutableMapping[SafeSt
     def first(self, pred: Callable[[Any], Any]) -> Any:
         """The first value in key order for which ``pred(value)`` holds, or ``None``."""
         return _query.first_value(self, pred)
+
+    # --- proxies (proxy.py, collection.py)
+
+    def proxy(self, key: NonEmptySafeStrTuple, *, save_on_change: bool = True) -> Proxy:
+        """A proxy recording and saving field changes of the object at ``key`` (proxy.py)."""
+        return Proxy(self, key, save_on_change=save_on_change)
+
+    def collection(self, key: Callable[[Any], Any], *, save_on_change: bool = True) -> Collection:
+        """The objects of this dict, each stored under ``key(obj)`` (collection.py)."""
+        return Collection(self, key, save_on_change=save_on_change)
+
+    def commit_all(self) -> int:
+        """Commit every open proxy of this dict with unsaved changes; return how many."""
+        return _proxy.commit_all(self)
 
     # --- subdicts
 

@@ -75,6 +75,15 @@ class Slotted:
         return self.age
 
 
+class Counters(pydantic.BaseModel):
+    """One field per worker of the multi-process merge test."""
+
+    f0: int = 0
+    f1: int = 0
+    f2: int = 0
+    f3: int = 0
+
+
 def person_dict(name: str, age: int) -> dict[str, Any]:
     return {"name": name, "age": age, "tags": []}
 

@@ -239,6 +239,13 @@ def change_then_fail(p: Proxy) -> None:
         raise RuntimeError("changed my mind")
 
 
+def test_without_history_a_new_proxy_has_no_past(make_dict: Callable[..., PersiDict]) -> None:
+    d = make_dict()
+    d["k"] = {"a": 1}
+    d["k"] = {"a": 2}
+    assert d.proxy("k").changes == []
+
+
 # --- bad input: a clear exception, nothing written
 
 

@@ -56,6 +56,17 @@ EXPECTED = {
         re.escape("expires in about 0.5 s; kept expires: None"),
         re.escape("after 0.7 s: [SafeStrTuple('kept')] | len: 1"),
     ],
+    "proxies.py": [
+        re.escape("stored: Person(name='dennis', age=42, city='Bergen')"),
+        re.escape("changes: [('age', 41, 42), ('city', 'Oslo', 'Bergen')]"),
+        re.escape("after undo: Oslo | changes: 1"),
+        re.escape("after redo: Bergen"),
+        re.escape("dirty: True True"),
+        re.escape("merged: Person(name='dennis', age=50, city='Tromso')"),
+        re.escape("in Bergen: ['bob'] | bob: 26 | 'alice' in team: True"),
+        re.escape("refused: this change would move the object from SafeStrTuple('bob') to"
+                  " SafeStrTuple('robert')"),
+    ],
     "s3_example.py": [
         re.escape("object: s3://persidict-example/example/config/retries.json"),
         re.escape("runs: 50 | best: 0.49"),

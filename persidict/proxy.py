@@ -81,8 +81,9 @@ class Proxy:
         setattr_(self, "_key_of", key_of)
         setattr_(self, "_save_on_change", save_on_change)
         setattr_(self, "_obj", obj)
-        setattr_(self, "_base", _fields.snapshot(obj))  # the fields as last loaded / saved
-        setattr_(self, "_seen", _fields.snapshot(obj))  # the fields as last recorded
+        loaded = _fields.snapshot(obj)
+        setattr_(self, "_base", loaded)  # the fields as last loaded / saved
+        setattr_(self, "_seen", loaded)  # the fields as last recorded
         setattr_(self, "_done", [])  # steps (lists of FieldChange), oldest first
         setattr_(self, "_undone", [])  # steps undone, the next to redo last
         setattr_(self, "_past", past_field_changes(d, key))
@@ -236,10 +237,11 @@ class Proxy:
         if self._key_of is not None:
             self._refuse_key_change(changed)
         now, who = time.time(), Who.current()
-        step = [FieldChange(name, old, copy.deepcopy(new), now, who) for name, old, new in changed]
-        self._done.append(step)
+        seen = _fields.snapshot(self._obj)  # its copies are the steps' new values too
+        self._done.append([FieldChange(name, old, seen.get(name, ABSENT), now, who)
+                           for name, old, _ in changed])
         self._undone.clear()
-        object.__setattr__(self, "_seen", _fields.snapshot(self._obj))
+        object.__setattr__(self, "_seen", seen)
         if self._save_on_change:
             self._save()
 
@@ -273,9 +275,10 @@ class Proxy:
             return latest
 
         merged = self._d.transform(self._key, apply)
+        saved = _fields.snapshot(merged)  # never changed in place, so both can share it
         object.__setattr__(self, "_obj", merged)
-        object.__setattr__(self, "_base", _fields.snapshot(merged))
-        object.__setattr__(self, "_seen", _fields.snapshot(merged))
+        object.__setattr__(self, "_base", saved)
+        object.__setattr__(self, "_seen", saved)
 
 
 def _field_name(name: Any) -> str:

@@ -14,7 +14,6 @@ each other's changes; on the same field the last save wins.
 from __future__ import annotations
 
 import copy
-import importlib
 import time
 import weakref
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import _fields
+from . import history as _history
 from ._fields import ABSENT
 from ._who import Who
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
@@ -301,22 +301,18 @@ def _noticing(proxy: Proxy, method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def past_field_changes(d: PersiDict, key: SafeStrTuple) -> list[FieldChange]:
-    """The field changes of ``key``'s past, oldest first, from the dict's history
-    (each recorded value diffed with the one before it); ``[]`` without history."""
-    history = getattr(d, "history", None)
-    if not callable(history) or not d.get_params().get("history"):
+    """The field changes of ``key``'s past, oldest first, from the dict's history:
+    each recorded value diffed with the one recorded before it (a key's first
+    record counts as its creation); ``[]`` for a dict without history."""
+    if not d.keeps_history:
         return []
-    none = importlib.import_module(f"{__package__}.history").ABSENT  # only with history on
-    changes = []
-    for change in reversed(history(key)):
-        old, new = _fields_or_none(change.old_value, none), _fields_or_none(change.new_value, none)
-        changes += [FieldChange(name, before, after, change.time, change.who)
-                    for name, before, after in _fields.diff(old, new)]
+    changes, before = [], {}
+    for change in reversed(d.history(key)):
+        after = {} if change.new_value is _history.ABSENT else _fields.fields(change.new_value)
+        changes += [FieldChange(name, old, new, change.time, change.who)
+                    for name, old, new in _fields.diff(before, after)]
+        before = after
     return changes
-
-
-def _fields_or_none(value: Any, absent: Any) -> dict[str, Any]:
-    return {} if value is absent or value is ABSENT else _fields.fields(value)
 
 
 def commit_all(d: PersiDict) -> int:

@@ -63,8 +63,8 @@ class Proxy:
     (41, 0)
     """
 
-    __slots__ = ("__weakref__", "_base", "_d", "_done", "_key", "_key_of", "_obj", "_past",
-                 "_save_on_change", "_seen", "_undone")
+    __slots__ = ("__weakref__", "_base", "_d", "_done", "_key", "_key_of", "_obj", "_opened",
+                 "_past", "_save_on_change", "_seen", "_undone")
 
     def __init__(self, d: PersiDict, key: NonEmptySafeStrTuple, *, save_on_change: bool = True,
                  key_of: Callable[[Any], Any] | None = None) -> None:
@@ -86,7 +86,8 @@ class Proxy:
         setattr_(self, "_seen", loaded)  # the fields as last recorded
         setattr_(self, "_done", [])  # steps (lists of FieldChange), oldest first
         setattr_(self, "_undone", [])  # steps undone, the next to redo last
-        setattr_(self, "_past", past_field_changes(d, key))
+        setattr_(self, "_past", None)  # read from the history when first asked for
+        setattr_(self, "_opened", time.time())  # later records are this proxy's own steps
         _open_proxies.add(self)
 
     # --- the proxy's own API
@@ -112,6 +113,9 @@ class Proxy:
         """The object's field changes, oldest first: its past from the dict's
         history (when the dict keeps one), then this proxy's changes not undone."""
         self._notice()
+        if self._past is None:
+            past = past_field_changes(self._d, self._key, until=self._opened)
+            object.__setattr__(self, "_past", past)
         return self._past + [change for step in self._done for change in step]
 
     @property
@@ -300,14 +304,17 @@ def _noticing(proxy: Proxy, method: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
-def past_field_changes(d: PersiDict, key: SafeStrTuple) -> list[FieldChange]:
-    """The field changes of ``key``'s past, oldest first, from the dict's history:
-    each recorded value diffed with the one recorded before it (a key's first
-    record counts as its creation); ``[]`` for a dict without history."""
+def past_field_changes(d: PersiDict, key: SafeStrTuple, until: float) -> list[FieldChange]:
+    """The field changes of ``key`` up to ``until``, oldest first, from the dict's
+    history: each recorded value diffed with the one recorded before it (a key's
+    first record counts as its creation); ``[]`` for a dict without history."""
     if not d.keeps_history:
         return []
-    changes, before = [], {}
+    changes: list[FieldChange] = []
+    before: dict[str, Any] = {}
     for change in reversed(d.history(key)):
+        if change.time > until:
+            break
         after = {} if change.new_value is _history.ABSENT else _fields.fields(change.new_value)
         changes += [FieldChange(name, old, new, change.time, change.who)
                     for name, old, new in _fields.diff(before, after)]

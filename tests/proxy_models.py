@@ -108,3 +108,8 @@ def bump_own_field(idx: int, d: PersiDict, key: str, n: int, save_on_change: boo
         if not save_on_change:
             p.commit()
     return p[f"f{idx}"]
+
+
+def past_changes(idx: int, d: PersiDict, key: str) -> list[tuple[Any, ...]]:
+    """The changes a proxy opened in this process shows, with who made each."""
+    return [(c.field, c.old, c.new, c.who.pid) for c in d.proxy(key).changes]

@@ -23,7 +23,8 @@ def test_a_later_proxy_shows_the_past_field_changes(make_dict: Callable[..., Per
     p.name = "Dennis"
     p.birthday()
     later = make_dict(history=True).proxy("dennis")  # a fresh handle on the same store
-    assert [(c.field, c.old, c.new) for c in later.changes] == [
+    assert [(c.field, c.old, c.new) for c in later.changes] == [(c.field, c.old, c.new)
+                                                                for c in p.changes] == [
         ("name", ABSENT, "dennis"), ("age", ABSENT, 41), ("tags", ABSENT, []),
         ("age", 41, 42),
         ("name", "dennis", "Dennis"),

@@ -4,6 +4,7 @@ endpoint that serves one request at a time, as S3 orders conditional writes)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -35,3 +36,19 @@ def test_processes_changing_different_fields_lose_nothing(
     final: Any = d["shared"]
     got = final if kind == "dict" else final.model_dump()
     assert got == {f"f{i}": n for i in range(PROCESSES)}
+
+
+def test_a_proxy_in_another_process_shows_the_past(
+        make_ordered_dict: Callable[..., PersiDict], backend: str) -> None:
+    """Field changes made here come back, with who made them, in a proxy opened by
+    a process that starts afterwards (as on another machine, tomorrow)."""
+    d = make_ordered_dict(history=True)
+    d["dennis"] = pm.Person(name="dennis", age=41)
+    p = d.proxy("dennis")
+    p.age += 1
+    p.name = "Dennis"
+    [there] = run(pm.past_changes, [(d, "dennis")])
+    here = [(c.field, c.old, c.new, c.who.pid) for c in p.changes]
+    assert there == here
+    assert [row[:3] for row in there][-2:] == [("age", 41, 42), ("name", "dennis", "Dennis")]
+    assert {row[3] for row in there} == {os.getpid()}

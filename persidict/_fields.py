@@ -1,6 +1,7 @@
 """The fields of a stored object, as proxies see them: a dict's items, or the
 attributes of a pydantic model, a dataclass or any object with a ``__dict__`` or
-``__slots__``. Reading, snapshotting, comparing and setting them, nothing else."""
+``__slots__``. Reading, snapshotting, comparing and setting them, nothing else.
+A missing field's value is :data:`persidict.history.ABSENT`."""
 
 from __future__ import annotations
 
@@ -9,28 +10,8 @@ import dataclasses
 import pickle
 from typing import Any
 
+from .history import ABSENT  # one marker for both: a history's values and field changes
 from .safe_str_tuple import SafeStrTuple
-
-
-class _Absent:
-    """The "value" of a field an object does not have (before it was added, or
-    after it was removed)."""
-
-    _instance: _Absent | None = None
-
-    def __new__(cls) -> _Absent:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "ABSENT"
-
-    def __reduce__(self) -> str:
-        return "ABSENT"
-
-
-ABSENT: Any = _Absent()
 
 
 def check_settable(obj: Any, key: SafeStrTuple) -> None:

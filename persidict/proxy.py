@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import _fields
-from . import history as _history
 from ._fields import ABSENT
 from ._who import Who
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
@@ -34,8 +33,8 @@ _open_proxies: weakref.WeakSet[Proxy] = weakref.WeakSet()  # for commit_all()
 
 @dataclass(frozen=True)
 class FieldChange:
-    """One field of one object changed: ``old`` and ``new`` are ``ABSENT`` where
-    the field did not / does not exist."""
+    """One field of one object changed: ``old`` and ``new`` are
+    :data:`persidict.history.ABSENT` where the field did not / does not exist."""
 
     field: str
     old: Any
@@ -315,7 +314,7 @@ def past_field_changes(d: PersiDict, key: SafeStrTuple, until: float) -> list[Fi
     for change in reversed(d.history(key)):
         if change.time > until:
             break
-        after = {} if change.new_value is _history.ABSENT else _fields.fields(change.new_value)
+        after = {} if change.new_value is ABSENT else _fields.fields(change.new_value)
         changes += [FieldChange(name, old, new, change.time, change.who)
                     for name, old, new in _fields.diff(before, after)]
         before = after

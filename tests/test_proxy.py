@@ -11,8 +11,8 @@ import pytest
 from proxy_models import MODELS, FrozenPerson, FrozenPet, Person, make_model
 
 from persidict import FieldChange, PersiDict, Proxy
-from persidict._fields import ABSENT
 from persidict._who import Who
+from persidict.history import ABSENT
 
 KINDS = sorted(MODELS)
 

@@ -9,10 +9,8 @@ import pytest
 from proxy_models import Person
 
 from persidict import PersiDict
-from persidict._fields import ABSENT
 from persidict._who import Who
-
-pytest.importorskip("persidict.history", reason="the history feature (branch h-history)")
+from persidict.history import ABSENT
 
 
 def test_a_later_proxy_shows_the_past_field_changes(make_dict: Callable[..., PersiDict]) -> None:

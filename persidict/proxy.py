@@ -180,6 +180,10 @@ class Proxy:
     def __repr__(self) -> str:
         return f"Proxy({self._key!r}, {self._obj!r})"
 
+    def __reduce__(self) -> Any:
+        raise TypeError(f"the proxy of {self._key!r} does not pickle: send the dict and the key,"
+                        " and open a proxy there")
+
     # --- the object's fields
 
     def __getattr__(self, name: str) -> Any:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from proxy_models import Person
+from proxy_models import FrozenPet, Person
 
 from persidict import Collection, PersiDict, Proxy
 
@@ -69,6 +69,9 @@ def test_commit_all_of_a_collection(pdict: PersiDict) -> None:
     assert people.commit_all() == 2
     assert [pdict["alice"].age, pdict["bob"].age] == [10, 20]
     assert people.commit_all() == 0
+    alice.age = 11
+    assert pdict.commit_all() == 1  # the dict's commit_all covers its collections' proxies
+    assert pdict["alice"].age == 11
 
 
 def test_changing_the_key_field_is_refused_and_undone(people: Collection) -> None:
@@ -110,4 +113,6 @@ def test_collection_bad_input(make_dict: Callable[..., PersiDict]) -> None:
         people.add({"name": 5})
     with pytest.raises(KeyError):
         people.get("nobody")
+    with pytest.raises(TypeError, match="FrozenPet value is a frozen dataclass"):
+        d.collection(key=lambda m: m.name).add(FrozenPet("rex"))
     assert len(d) == 0

@@ -3,6 +3,7 @@ undo / redo, merging onto the latest stored object, bad input. Every backend."""
 
 from __future__ import annotations
 
+import pickle
 import time
 from collections.abc import Callable
 from typing import Any
@@ -231,6 +232,8 @@ def test_repr_value_and_field_names_the_proxy_shadows(pdict: PersiDict) -> None:
     assert p.value == {"changes": 2, "key": "mine"}
     assert repr(p) == "Proxy(SafeStrTuple('k'), {'changes': 2, 'key': 'mine'})"
     assert isinstance(p.changes[0], FieldChange)
+    with pytest.raises(TypeError, match="does not pickle"):
+        pickle.dumps(p)
 
 
 def change_then_fail(p: Proxy) -> None:

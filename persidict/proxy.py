@@ -277,6 +277,7 @@ class Proxy:
         updates = [(name, new) for name, _, new in unsaved]
 
         def apply(latest: Any) -> Any:
+            _fields.check_settable(latest, self._key)  # someone may have stored an int there
             for name, new in updates:
                 _fields.set_field(latest, name, copy.deepcopy(new))
             return latest

@@ -221,6 +221,17 @@ def test_saving_onto_a_deleted_key_raises_and_keeps_the_changes(pdict: PersiDict
     assert pdict["dennis"] == {"age": 42, "x": 1}
 
 
+def test_saving_onto_a_value_without_fields_raises(pdict: PersiDict) -> None:
+    pdict["dennis"] = {"age": 41}
+    p = pdict.proxy("dennis", save_on_change=False)
+    p.age = 42
+    pdict["dennis"] = 7
+    with pytest.raises(TypeError, match="its int value has no fields"):
+        p.commit()
+    assert pdict["dennis"] == 7
+    assert p.dirty
+
+
 def test_repr_value_and_field_names_the_proxy_shadows(pdict: PersiDict) -> None:
     pdict["k"] = {"changes": 1, "key": "mine"}
     p = pdict.proxy("k")

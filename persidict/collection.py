@@ -10,11 +10,10 @@ adds it anew, where each step is atomic and visible.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .proxy import Proxy
+from .proxy import Proxy, commit_all
 from .safe_str_tuple import SafeStrTuple
 
 if TYPE_CHECKING:
@@ -41,7 +40,6 @@ class Collection:
         self._d = d
         self._key_of = key
         self._save_on_change = save_on_change
-        self._proxies: weakref.WeakSet[Proxy] = weakref.WeakSet()
 
     @property
     def dict(self) -> PersiDict:
@@ -80,9 +78,7 @@ class Collection:
         Raises:
             KeyError: if there is none.
         """
-        proxy = Proxy(self._d, key, save_on_change=self._save_on_change, key_of=self._key_of)
-        self._proxies.add(proxy)
-        return proxy
+        return Proxy(self._d, key, save_on_change=self._save_on_change, key_of=self._key_of)
 
     __getitem__ = get
 
@@ -121,10 +117,15 @@ class Collection:
     def commit_all(self) -> int:
         """Commit every proxy this collection handed out that has unsaved changes;
         return how many saved."""
-        dirty = [proxy for proxy in list(self._proxies) if proxy.dirty]
-        for proxy in dirty:
-            proxy.commit()
-        return len(dirty)
+        return commit_all(self._d, self._key_of)
+
+    def __enter__(self) -> Collection:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        """:meth:`commit_all` on a clean exit; after an exception nothing is saved."""
+        if exc_type is None:
+            self.commit_all()
 
     def _items(self) -> Iterator[tuple[SafeStrTuple, Any]]:
         return iter(sorted(self._d.items(), key=lambda item: item[0]))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import time
-import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,7 +27,9 @@ from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
 if TYPE_CHECKING:
     from .persi_dict import PersiDict
 
-_open_proxies: weakref.WeakSet[Proxy] = weakref.WeakSet()  # for commit_all()
+# Proxies holding changes not yet saved, kept alive here so that commit_all() still
+# saves them after the caller dropped its reference (`c["bob"].age = 3`).
+_unsaved: set[Proxy] = set()
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Proxy:
     (41, 0)
     """
 
-    __slots__ = ("__weakref__", "_base", "_d", "_done", "_key", "_key_of", "_obj", "_opened",
+    __slots__ = ("_base", "_d", "_done", "_key", "_key_of", "_obj", "_opened",
                  "_past", "_save_on_change", "_seen", "_undone")
 
     def __init__(self, d: PersiDict, key: NonEmptySafeStrTuple, *, save_on_change: bool = True,
@@ -87,7 +88,6 @@ class Proxy:
         setattr_(self, "_undone", [])  # steps undone, the next to redo last
         setattr_(self, "_past", None)  # read from the history when first asked for
         setattr_(self, "_opened", time.time())  # later records are this proxy's own steps
-        _open_proxies.add(self)
 
     # --- the proxy's own API
 
@@ -249,8 +249,7 @@ class Proxy:
                            for name, old, _ in changed])
         self._undone.clear()
         object.__setattr__(self, "_seen", seen)
-        if self._save_on_change:
-            self._save()
+        self._saved_or_kept()
 
     def _refuse_key_change(self, changed: list[tuple[str, Any, Any]]) -> None:
         assert self._key_of is not None
@@ -267,12 +266,17 @@ class Proxy:
         for name, value in values:
             _fields.set_field(self._obj, name, copy.deepcopy(value))
         object.__setattr__(self, "_seen", _fields.snapshot(self._obj))
+        self._saved_or_kept()
+
+    def _saved_or_kept(self) -> None:
+        _unsaved.add(self)  # until saved: even if the save below fails
         if self._save_on_change:
             self._save()
 
     def _save(self) -> None:
         unsaved = _fields.diff(self._base, _fields.fields(self._obj))
         if not unsaved:
+            _unsaved.discard(self)
             return
         updates = [(name, new) for name, _, new in unsaved]
 
@@ -287,6 +291,7 @@ class Proxy:
         object.__setattr__(self, "_obj", merged)
         object.__setattr__(self, "_base", saved)
         object.__setattr__(self, "_seen", saved)
+        _unsaved.discard(self)
 
 
 def _field_name(name: Any) -> str:
@@ -326,16 +331,18 @@ def past_field_changes(d: PersiDict, key: SafeStrTuple, until: float) -> list[Fi
     return changes
 
 
-def commit_all(d: PersiDict) -> int:
-    """Commit every open proxy of ``d`` with unsaved changes; return how many saved.
+def commit_all(d: PersiDict, key_of: Callable[[Any], Any] | None = None) -> int:
+    """Commit every proxy of ``d`` with unsaved changes (with ``key_of``: those of
+    the collection keyed by it); return how many saved.
 
     Raises:
         KeyError, ConflictError: as :meth:`Proxy.commit` (the proxies after it stay
             unsaved, nothing is lost).
     """
     saved = 0
-    for proxy in list(_open_proxies):
-        if proxy._d is d and proxy.dirty:
+    for proxy in [p for p in _unsaved if p._d is d and key_of in (None, p._key_of)]:
+        if proxy.dirty:
             proxy.commit()
             saved += 1
+        _unsaved.discard(proxy)
     return saved

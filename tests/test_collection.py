@@ -72,6 +72,11 @@ def test_commit_all_of_a_collection(pdict: PersiDict) -> None:
     alice.age = 11
     assert pdict.commit_all() == 1  # the dict's commit_all covers its collections' proxies
     assert pdict["alice"].age == 11
+    with people:
+        people["alice"].age = 12
+        people["bob"].age = 22
+        assert pdict["alice"].age == 11
+    assert [pdict["alice"].age, pdict["bob"].age] == [12, 22]
 
 
 def test_changing_the_key_field_is_refused_and_undone(people: Collection) -> None:

@@ -3,6 +3,7 @@ undo / redo, merging onto the latest stored object, bad input. Every backend."""
 
 from __future__ import annotations
 
+import gc
 import pickle
 import time
 from collections.abc import Callable
@@ -196,6 +197,11 @@ def test_commit_all_and_the_context_manager(pdict: PersiDict) -> None:
     assert pdict.commit_all() == 2
     assert [pdict[k]["n"] for k in "abc"] == [1, 0, 3]
     assert pdict.commit_all() == 0
+    pdict.proxy("a", save_on_change=False).n = 5  # a proxy nobody holds any more
+    gc.collect()
+    assert pdict["a"]["n"] == 1
+    assert pdict.commit_all() == 1  # unsaved proxies are kept until saved
+    assert pdict["a"]["n"] == 5
     with pdict.proxy("b", save_on_change=False) as p:
         p.n = 2
         assert pdict["b"]["n"] == 0

@@ -253,13 +253,20 @@ class Proxy:
 
     def _refuse_key_change(self, changed: list[tuple[str, Any, Any]]) -> None:
         assert self._key_of is not None
-        new_key = SafeStrTuple(self._key_of(self._obj))
+        try:
+            new_key = SafeStrTuple(self._key_of(self._obj))
+        except Exception:
+            self._restore(changed)
+            raise
         if new_key != self._key:
-            for name, old, _ in changed:  # restore the object as it was
-                _fields.set_field(self._obj, name, copy.deepcopy(old))
+            self._restore(changed)
             raise ValueError(f"this change would move the object from {self._key!r} to"
                              f" {new_key!r}: the field a collection's key comes from cannot"
                              " change (delete the object and add it anew)")
+
+    def _restore(self, changed: list[tuple[str, Any, Any]]) -> None:
+        for name, old, _ in changed:
+            _fields.set_field(self._obj, name, copy.deepcopy(old))
 
     def _put(self, values: Iterator[tuple[str, Any]] | list[tuple[str, Any]]) -> None:
         """Set fields without recording a step (undo / redo), then save if saving at once."""

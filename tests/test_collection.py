@@ -91,6 +91,9 @@ def test_changing_the_key_field_is_refused_and_undone(people: Collection) -> Non
     assert people.dict["dennis"].name == "dennis"
     dennis.age += 1  # the proxy keeps working
     assert people.dict["dennis"].age == 42
+    with pytest.raises(ValueError, match="key"):
+        dennis.name = ".."  # not a key at all
+    assert dennis.name == "dennis"
 
 
 def test_a_method_changing_the_key_field_is_refused_whole(pdict: PersiDict) -> None:

@@ -48,7 +48,8 @@ def test_plain_writes_and_deletes_record_one_change_each(hdict: PersiDict) -> No
         ("delete", 2, ABSENT), ("set", 1, 2), ("set", UNRECORDED, 1)]
     assert newest[0].time >= newest[1].time >= newest[2].time
     assert hdict.history("a", limit=1) == newest[:1]
-    assert sorted(hdict) == [("b", "c")] and len(hdict) == 1  # records are never keys
+    assert sorted(hdict) == [("b", "c")]
+    assert len(hdict) == 1
 
 
 def test_every_write_path_records_exactly_one_change(hdict: PersiDict) -> None:
@@ -123,7 +124,8 @@ def test_subdicts_share_the_history(hdict: PersiDict) -> None:
 def test_params_and_pickling_keep_history(hdict: PersiDict) -> None:
     assert hdict.get_params()["history"] is True
     again = type(hdict)(**hdict.get_params())
-    assert again.keeps_history and again == hdict
+    assert again.keeps_history
+    assert again == hdict
     again["a"] = 1
     assert [c.new_value for c in hdict.history("a")] == [1]
     if hdict.base_url.startswith("memory:"):
@@ -189,7 +191,8 @@ def test_revert_refuses_when_the_key_changed_since(hdict: PersiDict) -> None:
     before = len(list(hdict.changes()))
     with pytest.raises(ValueError, match="changed since"):
         hdict.revert("a", change)
-    assert hdict["a"] == 3 and len(list(hdict.changes())) == before
+    assert hdict["a"] == 3
+    assert len(list(hdict.changes())) == before
 
 
 def test_revert_refuses_bad_input_and_writes_nothing(hdict: PersiDict) -> None:
@@ -204,9 +207,10 @@ def test_revert_refuses_bad_input_and_writes_nothing(hdict: PersiDict) -> None:
     first = hdict.history("a")[-1]  # old value before history: unrecorded
     assert first.old_value is UNRECORDED
     hdict["a"] = 1
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not in the history"):
         hdict.revert("a", first)
-    assert hdict["a"] == 1 and hdict["b"] == 1
+    assert hdict["a"] == 1
+    assert hdict["b"] == 1
 
 
 def test_prune_drops_old_records_only(hdict: PersiDict) -> None:
@@ -239,7 +243,8 @@ def test_newest_keys_skip_other_file_types(make_dict: Make) -> None:
     txt = make_dict(history=True, file_type="txt")
     pkl["a"] = 1
     txt["b"] = "x"
-    assert pkl.newest_keys(5) == ["a"] and txt.newest_keys(5) == ["b"]
+    assert pkl.newest_keys(5) == ["a"]
+    assert txt.newest_keys(5) == ["b"]
 
 
 def test_bad_input_is_refused(make_dict: Make, hdict: PersiDict) -> None:
@@ -255,7 +260,7 @@ def test_bad_input_is_refused(make_dict: Make, hdict: PersiDict) -> None:
                             (float("nan"), ValueError)]:
         with pytest.raises(error, match="poll"):
             hdict.watch(poll=bad_poll)
-    with pytest.raises(ValueError, match="since .* is after until"):
+    with pytest.raises(ValueError, match=r"since .* is after until"):
         hdict.changes(since=10, until=5)
     with pytest.raises(TypeError, match="since"):
         hdict.changes(since="yesterday")
@@ -269,7 +274,9 @@ def test_corrupt_record_is_named_and_values_still_read(hdict: PersiDict) -> None
     hdict.store.inner.write(record, b"garbage")
     with pytest.raises(CorruptValueError, match="history record"):
         hdict.history("a")
-    assert hdict["a"] == 1 and list(hdict) == ["a"] and hdict.newest_keys(1) == ["a"]
+    assert hdict["a"] == 1
+    assert list(hdict) == ["a"]
+    assert hdict.newest_keys(1) == ["a"]
     hdict.store.inner.write("#history/9/junk", b"")
     with pytest.raises(CorruptValueError, match="junk"):
         list(hdict.changes())
@@ -278,7 +285,27 @@ def test_corrupt_record_is_named_and_values_still_read(hdict: PersiDict) -> None
 def test_changes_are_frozen_and_compare_by_record(hdict: PersiDict) -> None:
     hdict["a"] = 1
     c = hdict.history("a")[0]
-    assert isinstance(c, Change) and c == hdict.history("a")[0]
+    assert isinstance(c, Change)
+    assert c == hdict.history("a")[0]
     with pytest.raises(AttributeError):
         c.op = "delete"  # type: ignore[misc]
-    assert c.who.pid > 0 and c.who.host and c.who.user
+    assert c.who.pid > 0
+    assert c.who.host
+    assert c.who.user
+
+
+def test_ttl_purge_and_per_item_ttl_are_recorded(make_dict: Make,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import persidict.ttl
+
+    d = make_dict(history=True, ttl=10.0, item_ttl=True)
+    d["a"] = 1
+    d.set("b", 2, ttl=5.0)
+    assert ops(d) == [(("a",), "set"), (("b",), "set")]  # the index entry is not a change
+    assert d.history("b")[0].new_value == 2
+    monkeypatch.setattr(persidict.ttl, "clock", lambda: time.time() + 7)
+    assert d.newest_keys(5) == ["a"]  # b expired
+    assert d.purge_expired() == 1
+    assert ops(d)[-1] == (("b",), "delete")
+    monkeypatch.setattr(persidict.ttl, "clock", lambda: time.time() + 60)
+    assert d.newest_keys(5) == []

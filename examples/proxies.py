@@ -1,7 +1,8 @@
-"""Object proxies: field changes saved at once, undo/redo, two writers merged, a
-collection. Run: python examples/proxies.py"""
+"""Object proxies: field changes saved at once, undo/redo, two writers merged, the
+past from the history, a collection. Run: python examples/proxies.py"""
 
 import dataclasses
+import os
 import tempfile
 
 from persidict import FileDirDict
@@ -45,6 +46,15 @@ def main() -> None:
     b.commit()
     a.commit()
     print("merged:", people["dennis"])
+
+    # With history=True, a proxy opened later (another process, another machine)
+    # shows the object's whole past, worked out from the recorded values.
+    audited = FileDirDict(folder + "/audited", history=True)
+    audited["carol"] = Person("carol", 29)
+    audited.proxy("carol").age += 1
+    later = FileDirDict(folder + "/audited", history=True).proxy("carol")
+    print("carol's past:", [(c.field, c.old, c.new) for c in later.changes][-1],
+          "| by this process:", all(c.who.pid == os.getpid() for c in later.changes))
 
     # A collection keys objects by a field and hands out proxies.
     team = FileDirDict(folder + "/team").collection(key=lambda p: p.name)

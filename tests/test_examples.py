@@ -63,6 +63,7 @@ EXPECTED = {
         re.escape("after redo: Bergen"),
         re.escape("dirty: True True"),
         re.escape("merged: Person(name='dennis', age=50, city='Tromso')"),
+        re.escape("carol's past: ('age', 29, 30) | by this process: True"),
         re.escape("in Bergen: ['bob'] | bob: 26 | 'alice' in team: True"),
         re.escape("refused: this change would move the object from SafeStrTuple('bob') to"
                   " SafeStrTuple('robert')"),

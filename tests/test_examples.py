@@ -68,6 +68,20 @@ EXPECTED = {
         re.escape("refused: this change would move the object from SafeStrTuple('bob') to"
                   " SafeStrTuple('robert')"),
     ],
+    "shared_config.py": [
+        re.escape("service reloaded for: [('timeout',), ('banner',)]"),
+        re.escape("watcher saw: ('timeout',) set 300"),
+        re.escape("audit: ('retries',) set UNRECORDED -> 3 | by this process"),
+        re.escape("audit: ('timeout',) set UNRECORDED -> 30 | by this process"),
+        re.escape("audit: ('banner',) set UNRECORDED -> hello | by this process"),
+        re.escape("audit: ('timeout',) set 30 -> 300 | by this process"),
+        re.escape("audit: ('banner',) delete hello -> (none) | by this process"),
+        re.escape("timeout after revert: 30"),
+        re.escape("timeout history: [(300, 30), (30, 300), (UNRECORDED, 30)]"),
+        re.escape("banner restored: hello"),
+        re.escape("newest keys: [('banner',), ('timeout',)]"),
+        re.escape("records pruned: 7"),
+    ],
     "s3_example.py": [
         re.escape("object: s3://persidict-example/example/config/retries.json"),
         re.escape("runs: 50 | best: 0.49"),

@@ -63,7 +63,7 @@ class Proxy:
     (41, 0)
     """
 
-    __slots__ = ("_base", "_d", "_done", "_key", "_key_of", "_obj", "_opened",
+    __slots__ = ("_base", "_d", "_done", "_key", "_key_of", "_obj", "_obj_key", "_opened",
                  "_past", "_save_on_change", "_seen", "_undone")
 
     def __init__(self, d: PersiDict, key: NonEmptySafeStrTuple, *, save_on_change: bool = True,
@@ -81,6 +81,7 @@ class Proxy:
         setattr_(self, "_key_of", key_of)
         setattr_(self, "_save_on_change", save_on_change)
         setattr_(self, "_obj", obj)
+        setattr_(self, "_obj_key", self._computed_key(obj))
         loaded = _fields.snapshot(obj)
         setattr_(self, "_base", loaded)  # the fields as last loaded / saved
         setattr_(self, "_seen", loaded)  # the fields as last recorded
@@ -258,11 +259,20 @@ class Proxy:
         except Exception:
             self._restore(changed)
             raise
-        if new_key != self._key:
+        if new_key != (self._obj_key or self._key):
             self._restore(changed)
-            raise ValueError(f"this change would move the object from {self._key!r} to"
+            raise ValueError(f"this change would move the object from"
+                             f" {self._obj_key or self._key!r} to"
                              f" {new_key!r}: the field a collection's key comes from cannot"
                              " change (delete the object and add it anew)")
+
+    def _computed_key(self, obj: Any) -> SafeStrTuple | None:
+        """The key a collection's key function gives ``obj`` (None: no collection, or
+        none it can give), which a change may not alter; usually ``self.key``."""
+        try:
+            return None if self._key_of is None else SafeStrTuple(self._key_of(obj))
+        except Exception:  # judged again, and raised, when a change is made
+            return None
 
     def _restore(self, changed: list[tuple[str, Any, Any]]) -> None:
         for name, old, _ in changed:
@@ -296,6 +306,7 @@ class Proxy:
         merged = self._d.transform(self._key, apply)
         saved = _fields.snapshot(merged)  # never changed in place, so both can share it
         object.__setattr__(self, "_obj", merged)
+        object.__setattr__(self, "_obj_key", self._computed_key(merged))
         object.__setattr__(self, "_base", saved)
         object.__setattr__(self, "_seen", saved)
         _unsaved.discard(self)

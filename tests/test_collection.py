@@ -96,6 +96,17 @@ def test_changing_the_key_field_is_refused_and_undone(people: Collection) -> Non
     assert dennis.name == "dennis"
 
 
+def test_an_object_stored_under_another_key_keeps_its_key_field(people: Collection) -> None:
+    people.dict["nick"] = Person(name="dennis", age=41)  # not where the collection puts it
+    p = people["nick"]
+    p.age += 1  # fine: the key field stays
+    assert people.dict["nick"].age == 42
+    with pytest.raises(ValueError, match="from SafeStrTuple\\('dennis'\\) to SafeStrTuple"
+                                         "\\('nick'\\)"):
+        p.name = "nick"
+    assert people.dict["nick"].name == "dennis"
+
+
 def test_a_method_changing_the_key_field_is_refused_whole(pdict: PersiDict) -> None:
     people = pdict.collection(key=lambda m: m["name"])
     people.add({"name": "dennis", "age": 41})

@@ -1,0 +1,1 @@
+"""Tools above the dicts: open by URL, copy/sync, the ``persidict`` command line."""

@@ -1,0 +1,194 @@
+"""The ``persidict`` subcommands: each reads its parsed arguments, does its work
+through the dict API, prints for people (or one JSON document with ``--json``)
+and returns the exit status. Argument errors raise :class:`UsageError`."""
+
+from __future__ import annotations
+
+import heapq
+import json
+from argparse import Namespace
+from operator import itemgetter
+from typing import Any
+
+from .._time_order import keys_and_infos
+from ..persi_dict import PersiDict
+from ..safe_str_tuple import SafeStrTuple
+from . import _open
+from ._cli_format import (
+    json_time,
+    jsonable,
+    parse_key,
+    print_json,
+    show_key,
+    show_size,
+    show_time,
+    show_value,
+)
+from ._progress import counted, progress_bar
+
+
+class UsageError(Exception):
+    """A command-line argument that cannot be used as given (exit status 2)."""
+
+
+class OperationError(Exception):
+    """The command ran and failed, with a message for people (exit status 1)."""
+
+
+def argument(what: str, parse: Any, text: str) -> Any:
+    """``parse(text)``, a bad one raised as a :class:`UsageError` naming ``what``."""
+    try:
+        return parse(text)
+    except (TypeError, ValueError) as e:
+        raise UsageError(f"bad {what} {text!r}: {e}") from e
+
+
+def open_dict(url: str, *, must_exist: bool) -> PersiDict[Any]:
+    """The dict at ``url``; with ``must_exist``, a missing folder or bucket is an
+    :class:`OperationError` and nothing is created."""
+    if must_exist:
+        try:
+            _open.check_exists(url)
+        except FileNotFoundError as e:
+            raise OperationError(str(e)) from e
+    try:
+        return _open.open_url(url)
+    except (TypeError, ValueError) as e:
+        raise UsageError(f"bad URL {url!r}: {e}") from e
+
+
+def _under(args: Namespace, d: PersiDict[Any]) -> tuple[PersiDict[Any], tuple[str, ...]]:
+    """The subdict ``--prefix`` names (the dict itself without one), and the prefix."""
+    if not getattr(args, "prefix", None):
+        return d, ()
+    prefix = argument("--prefix", parse_key, args.prefix)
+    return d.get_subdict(prefix), prefix.strings
+
+
+def ls(args: Namespace) -> int:
+    d, prefix = _under(args, open_dict(args.url, must_exist=True))
+    count = args.newest if args.newest is not None else args.oldest
+    if count is not None and count <= 0:
+        raise UsageError(f"--newest / --oldest must be a positive count, not {count}")
+    with progress_bar("listing", enabled=args.progress) as progress:
+        if args.long:
+            rows = [(key, info.mtime, info.size)
+                    for key, info in counted(keys_and_infos(d), progress)]
+        elif count is not None:
+            rows = [(key, ts, None) for key, ts in counted(d.keys_and_timestamps(), progress)]
+        else:
+            rows = [(key, None, None) for key in counted(iter(d), progress)]
+    if count is not None:
+        pick = heapq.nlargest if args.newest else heapq.nsmallest
+        rows = pick(count, rows, key=itemgetter(1))
+    else:
+        rows.sort(key=itemgetter(0))
+    _print_rows(rows, prefix, args.json)
+    return 0
+
+
+def _print_rows(rows: list[tuple[SafeStrTuple, float | None, int | None]],
+                prefix: tuple[str, ...], as_json: bool) -> None:
+    if as_json:
+        document = []
+        for key, ts, size in rows:
+            row: dict[str, Any] = {"key": show_key(key, prefix)}
+            if ts is not None:
+                row.update(time=json_time(ts), timestamp=ts)
+            if size is not None:
+                row["size"] = size
+            document.append(row)
+        print_json(document)
+        return
+    for key, ts, size in rows:
+        shown = show_key(key, prefix)
+        if size is not None:
+            print(f"{show_time(ts or 0)} {size:>10} {shown}")
+        elif ts is not None:
+            print(f"{show_time(ts)} {shown}")
+        else:
+            print(shown)
+
+
+def _missing(key: SafeStrTuple, d: PersiDict[Any]) -> OperationError:
+    return OperationError(f"key {show_key(key)} not found in {d.base_url}")
+
+
+def get(args: Namespace) -> int:
+    key = argument("key", parse_key, args.key)
+    d = open_dict(args.url, must_exist=True)
+    try:
+        value = d[key]
+    except KeyError:
+        raise _missing(key, d) from None
+    if args.json:
+        print_json(jsonable(value))
+    else:
+        print(show_value(value))
+    return 0
+
+
+def set_(args: Namespace) -> int:
+    key = argument("key", parse_key, args.key)
+    value = argument("JSON value", json.loads, args.value) if args.json else args.value
+    d = open_dict(args.url, must_exist=False)
+    d[key] = value
+    return 0
+
+
+def rm(args: Namespace) -> int:
+    keys = [argument("key", parse_key, text) for text in args.keys]
+    d = open_dict(args.url, must_exist=True)
+    deleted, missing = [], []
+    for key in keys:
+        (deleted if d.delete_if_exists(key) else missing).append(show_key(key))
+    if args.json:
+        print_json({"deleted": deleted, "missing": missing})
+    else:
+        for shown in deleted:
+            print(f"deleted {shown}")
+    if missing:
+        raise OperationError(f"not found in {d.base_url}: {', '.join(missing)}")
+    return 0
+
+
+def stats(args: Namespace) -> int:
+    root = open_dict(args.url, must_exist=True)
+    d, prefix = _under(args, root)
+    count = total = 0
+    oldest = newest = None
+    with progress_bar("counting", enabled=args.progress) as progress:
+        for key, info in counted(keys_and_infos(d), progress):
+            count += 1
+            total += info.size
+            if oldest is None or info.mtime < oldest[1]:
+                oldest = (key, info.mtime)
+            if newest is None or info.mtime > newest[1]:
+                newest = (key, info.mtime)
+    if args.json:
+        print_json({"url": root.base_url, "prefix": show_key_or_none(prefix), "count": count, "bytes": total,
+                    "oldest": _json_stamp(prefix, oldest),
+                    "newest": _json_stamp(prefix, newest)})
+        return 0
+    print(f"url:    {root.base_url}")
+    if prefix:
+        print(f"prefix: {'/'.join(prefix)}")
+    print(f"items:  {count}")
+    print(f"bytes:  {total} ({show_size(total)})")
+    for label, stamp in (("oldest", oldest), ("newest", newest)):
+        if stamp is not None:
+            print(f"{label}: {show_time(stamp[1])} {show_key(stamp[0], prefix)}")
+    return 0
+
+
+def show_key_or_none(prefix: tuple[str, ...]) -> str | None:
+    return "/".join(prefix) if prefix else None
+
+
+def _json_stamp(prefix: tuple[str, ...],
+                stamp: tuple[SafeStrTuple, float] | None) -> dict[str, Any] | None:
+    if stamp is None:
+        return None
+    return {"key": show_key(stamp[0], prefix), "time": json_time(stamp[1]),
+            "timestamp": stamp[1]}
+

@@ -1,0 +1,64 @@
+"""Progress bars for the command line: a bar on stderr when it is a terminal and
+tqdm is installed (the ``[cli]`` extra), nothing at all otherwise, so piped or
+captured output carries no bar characters."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+Progress = Callable[[int, "int | None"], None]  # progress(done, total): what copy/sync call
+
+
+def _no_progress(done: int, total: int | None) -> None:
+    """The progress of a run that shows none."""
+
+
+def bar_wanted(enabled: bool = True) -> bool:
+    """Whether a bar would show: asked for, stderr a terminal, tqdm importable."""
+    if not enabled or not sys.stderr.isatty():
+        return False
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@contextmanager
+def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Progress]:
+    """Yield ``progress(done, total)``, drawing a bar (count, rate, ETA) on a terminal.
+
+    ``total`` may be ``None`` (a listing whose size is unknown: count and rate
+    only) and may change between calls. The bar is removed when the block ends.
+    """
+    if not bar_wanted(enabled):
+        yield _no_progress
+        return
+    from tqdm import tqdm
+
+    bar: Any = tqdm(desc=description, unit=" items", file=sys.stderr, leave=False,
+                    dynamic_ncols=True, mininterval=0.1)
+
+    def progress(done: int, total: int | None) -> None:
+        if total != bar.total:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        yield progress
+    finally:
+        bar.close()
+
+
+def counted(items: Iterator[Any], progress: Progress, total: int | None = None) -> Iterator[Any]:
+    """Pass ``items`` through, reporting each to ``progress`` (every 64 items, and at
+    the end, so a bar costs nothing per item on a million-item listing)."""
+    done = 0
+    for done, item in enumerate(items, start=1):  # noqa: B007 - done is read after the loop
+        if done % 64 == 0:
+            progress(done, total)
+        yield item
+    progress(done, total)

@@ -139,7 +139,8 @@ def set_(args: Namespace) -> int:
 def rm(args: Namespace) -> int:
     keys = [argument("key", parse_key, text) for text in args.keys]
     d = open_dict(args.url, must_exist=True)
-    deleted, missing = [], []
+    deleted: list[str] = []
+    missing: list[str] = []
     for key in keys:
         (deleted if d.delete_if_exists(key) else missing).append(show_key(key))
     if args.json:
@@ -166,7 +167,8 @@ def stats(args: Namespace) -> int:
             if newest is None or info.mtime > newest[1]:
                 newest = (key, info.mtime)
     if args.json:
-        print_json({"url": root.base_url, "prefix": show_key_or_none(prefix), "count": count, "bytes": total,
+        print_json({"url": root.base_url, "prefix": show_key_or_none(prefix),
+                    "count": count, "bytes": total,
                     "oldest": _json_stamp(prefix, oldest),
                     "newest": _json_stamp(prefix, newest)})
         return 0

@@ -4,6 +4,7 @@ captured output carries no bar characters."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,8 +40,11 @@ def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Progress
         return
     from tqdm import tqdm
 
+    # A terminal may report a size of 0 x 0 (a fresh pseudo-terminal does), on
+    # which tqdm draws nothing: then 80 x 24.
+    size = shutil.get_terminal_size((80, 24))
     bar: Any = tqdm(desc=description, unit=" items", file=sys.stderr, leave=False,
-                    dynamic_ncols=True, mininterval=0.1)
+                    ncols=size.columns or 80, nrows=size.lines or 24, mininterval=0.1)
 
     def progress(done: int, total: int | None) -> None:
         if total != bar.total:
@@ -57,7 +61,7 @@ def counted(items: Iterator[Any], progress: Progress, total: int | None = None) 
     """Pass ``items`` through, reporting each to ``progress`` (every 64 items, and at
     the end, so a bar costs nothing per item on a million-item listing)."""
     done = 0
-    for done, item in enumerate(items, start=1):  # noqa: B007 - done is read after the loop
+    for done, item in enumerate(items, start=1):
         if done % 64 == 0:
             progress(done, total)
         yield item

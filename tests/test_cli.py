@@ -1,0 +1,221 @@
+"""The ``persidict`` command line, run as a real subprocess against a folder and
+moto's HTTP S3 endpoint: exit statuses, ``--json`` output, stderr messages, and no
+progress bar unless stderr is a terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import new_bucket_name
+
+ROOT = Path(__file__).parent.parent
+
+
+def cli_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT),
+                                                         os.environ.get("PYTHONPATH", "")])}
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """``persidict ARGS`` as users run it, output piped."""
+    return subprocess.run([sys.executable, "-m", "persidict", *args], env=cli_env(),
+                          capture_output=True, text=True, timeout=120)
+
+
+def ok(*args: str) -> str:
+    done = run(*args)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    return done.stdout
+
+
+def failed(status: int, *args: str) -> str:
+    """The one stderr line of a run that must fail with ``status``."""
+    done = run(*args)
+    assert done.returncode == status, (done.stdout, done.stderr)
+    lines = done.stderr.splitlines()
+    assert lines[-1].startswith("persidict: error: "), done.stderr
+    assert "Traceback" not in done.stderr
+    return lines[-1]
+
+
+def s3_client(endpoint: str) -> Any:
+    import boto3
+    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+
+
+@pytest.fixture(params=["folder", "s3_http"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a new store (folder, or a bucket on the HTTP S3 endpoint) in JSON."""
+    if request.param == "folder":
+        return f"file://{tmp_path / 'store'}?file_type=json"
+    endpoint = request.getfixturevalue("s3_endpoint")
+    return f"s3://{new_bucket_name()}/data?file_type=json&endpoint_url={endpoint}"
+
+
+def test_set_get_ls_stats_rm_round_trip(url: str) -> None:
+    assert ok("set", url, "runs/r1", "hello") == ""
+    time.sleep(1.1)  # S3 times have 1 s resolution: r2 and cfg are newer than r1
+    assert ok("set", "--json", url, "runs/r2", '{"loss": 0.5, "tags": ["a"]}') == ""
+    ok("set", url, "cfg", "x")
+    assert ok("get", url, "runs/r1") == "hello\n"
+    assert ok("get", url, "runs/r2") == "{'loss': 0.5, 'tags': ['a']}\n"
+    assert json.loads(ok("get", "--json", url, "runs/r2")) == {"loss": 0.5, "tags": ["a"]}
+    assert ok("ls", url) == "cfg\nruns/r1\nruns/r2\n"
+    assert ok("ls", url, "--prefix", "runs") == "runs/r1\nruns/r2\n"
+    assert ok("ls", url, "--oldest", "1") == ok("ls", url, "--newest", "3").splitlines()[-1] + "\n"
+    assert ok("ls", url, "--oldest", "1").endswith(" runs/r1\n")
+
+    listed = json.loads(ok("ls", "--json", "--long", url))
+    assert [row["key"] for row in listed] == ["cfg", "runs/r1", "runs/r2"]
+    assert all(row["size"] > 0 and abs(row["timestamp"] - time.time()) < 60 for row in listed)
+    assert all(row["time"].endswith("Z") for row in listed)
+    long_lines = ok("ls", "-l", url).splitlines()
+    assert [line.split()[-1] for line in long_lines] == ["cfg", "runs/r1", "runs/r2"]
+    assert [int(line.split()[1]) for line in long_lines] == [row["size"] for row in listed]
+    newest = json.loads(ok("--json", "ls", url, "--newest", "2"))
+    assert {row["key"] for row in newest} == {"runs/r2", "cfg"}
+
+    stats = json.loads(ok("stats", "--json", url))
+    assert stats["count"] == 3
+    assert stats["bytes"] == sum(row["size"] for row in listed)
+    assert stats["oldest"]["key"] == "runs/r1"
+    assert stats["newest"]["key"] in ("cfg", "runs/r2")
+    shown = ok("stats", url, "--prefix", "runs").splitlines()
+    assert shown[1:3] == ["prefix: runs", "items:  2"]
+
+    assert ok("rm", url, "runs/r1", "cfg") == "deleted runs/r1\ndeleted cfg\n"
+    assert ok("ls", url) == "runs/r2\n"
+    assert json.loads(ok("rm", "--json", url, "runs/r2")) == {"deleted": ["runs/r2"],
+                                                              "missing": []}
+    assert json.loads(ok("stats", "--json", url))["count"] == 0
+
+
+def test_missing_keys_fail_with_status_1_and_the_rest_is_done(url: str) -> None:
+    ok("set", url, "a", "1")
+    ok("set", url, "b", "2")
+    assert "key zz not found in" in failed(1, "get", url, "zz")
+    done = run("rm", url, "a", "zz", "b")
+    assert done.returncode == 1
+    assert done.stdout == "deleted a\ndeleted b\n"
+    assert done.stderr.endswith("not found in " + done.stderr.split(" in ")[-1])
+    assert ": zz\n" in done.stderr
+    assert ok("ls", url) == ""
+
+
+def test_bad_arguments_exit_2_and_write_nothing(url: str) -> None:
+    ok("set", url, "keep", "1")
+    assert "bad key 'a//b'" in failed(2, "set", url, "a//b", "x")
+    assert "bad key 'a/../b'" in failed(2, "set", url, "a/../b", "x")
+    assert "bad key 'sp ace'" in failed(2, "rm", url, "keep", "sp ace")
+    assert "bad JSON value '{oops'" in failed(2, "set", "--json", url, "k", "{oops")
+    assert "--newest / --oldest must be a positive count" in failed(2, "ls", url, "--newest", "0")
+    assert ok("ls", url) == "keep\n"  # rm checked every key before deleting any
+
+
+def test_usage_errors_are_argparse_status_2() -> None:
+    for args in (["frobnicate"], ["ls"], ["ls", "x", "--newest", "1", "--oldest", "1"],
+                 ["ls", "x", "--newest", "many"]):
+        done = run(*args)
+        assert done.returncode == 2, args
+        assert " error: " in done.stderr.splitlines()[-1], args
+
+
+def test_unknown_scheme_is_a_usage_error(tmp_path: Path) -> None:
+    assert "unknown scheme 'ftp'" in failed(2, "ls", "ftp://host/x")
+
+
+def test_read_only_commands_never_create_a_missing_folder(tmp_path: Path) -> None:
+    missing = tmp_path / "nothing-here"
+    for command in (["ls", str(missing)], ["get", str(missing), "k"],
+                    ["stats", f"file://{missing}"], ["rm", str(missing), "k"]):
+        assert f"{missing} does not exist" in failed(1, *command)
+    assert not missing.exists()
+
+
+def test_read_only_commands_never_create_a_missing_bucket(s3_endpoint: str) -> None:
+    bucket = new_bucket_name()
+    url = f"s3://{bucket}/p?endpoint_url={s3_endpoint}"
+    for command in (["ls", url], ["get", url, "k"], ["stats", url], ["rm", url, "k"]):
+        assert f"bucket {bucket} does not exist" in failed(1, *command)
+    names = [b["Name"] for b in s3_client(s3_endpoint).list_buckets()["Buckets"]]
+    assert bucket not in names
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    done = run("get", "--debug", str(tmp_path), "k")
+    assert done.returncode == 1
+    assert "Traceback" in done.stderr
+    assert done.stderr.splitlines()[-1] == f"persidict: error: key k not found in file://{tmp_path}"
+
+
+def test_a_text_dict_refuses_a_json_object_with_a_message(tmp_path: Path) -> None:
+    url = f"file://{tmp_path}?file_type=txt"
+    assert "stores str values, not dict" in failed(1, "set", "--json", url, "k", '{"a": 1}')
+    assert ok("ls", url) == ""
+
+
+def _run_on_terminal(code: str) -> tuple[int, str, str]:
+    """Run Python ``code`` with stderr on a pseudo-terminal; return status, stdout,
+    and what the terminal showed."""
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-c", code], env=cli_env(),
+                            stdout=subprocess.PIPE, stderr=follower, text=True)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    stdout = proc.stdout.read() if proc.stdout else ""
+    status = proc.wait(timeout=60)
+    os.close(leader)
+    return status, stdout, shown.decode(errors="replace")
+
+
+def _filled(tmp_path: Path, n: int = 300) -> str:
+    from persidict import FileDirDict
+
+    d = FileDirDict(tmp_path / "many")
+    d.update({("k", str(i)): i for i in range(n)})
+    return str(tmp_path / "many")
+
+
+def test_a_terminal_gets_a_progress_bar_and_a_pipe_none(tmp_path: Path) -> None:
+    store = _filled(tmp_path)
+    code = f"import sys; from persidict.tools.cli import main; sys.exit(main(['stats', {store!r}]))"
+    status, stdout, shown = _run_on_terminal(code)
+    assert status == 0
+    assert "items:  300" in stdout
+    assert "counting" in shown
+    assert "items/s" in shown
+    piped = run("stats", store)
+    assert piped.returncode == 0
+    assert piped.stderr == ""
+    assert "items:  300" in piped.stdout
+    status, _, shown = _run_on_terminal(code.replace("'stats',", "'stats', '--no-progress',"))
+    assert status == 0
+    assert shown == ""
+
+
+def test_without_tqdm_the_command_line_works_with_no_bar(tmp_path: Path) -> None:
+    store = _filled(tmp_path, 10)
+    code = ("import sys; sys.modules['tqdm'] = None\n"
+            "from persidict.tools.cli import main\n"
+            f"sys.exit(main(['ls', '-l', {store!r}]))")
+    status, stdout, shown = _run_on_terminal(code)
+    assert status == 0
+    assert len(stdout.splitlines()) == 10
+    assert shown == ""

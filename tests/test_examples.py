@@ -56,6 +56,19 @@ EXPECTED = {
         re.escape("expires in about 0.5 s; kept expires: None"),
         re.escape("after 0.7 s: [SafeStrTuple('kept')] | len: 1"),
     ],
+    "cluster_jobs.py": [
+        re.escape(f"{engine}: {line}") for engine in ("concurrent.futures", "dask") for line in (
+            "12 results written once | first adds: 12 | re-run adds refused: 12"
+            " | squares right: True",
+            "done counter: 12 | ledger: 12 entries, every job once: True")
+    ],
+    "audit_queries.py": [
+        re.escape("python: newest 3: runs/late-4, runs/late-3, runs/late-2"),
+        re.escape("shell:  newest 3: runs/late-4, runs/late-3, runs/late-2"),
+        f"written at: (?P<timestamp>{FLOAT}) \\| the shell says"
+        r" \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z, same: True",
+        r"python: 2005 items \| shell: 2005 items, \d+ bytes, newest runs/late-4",
+    ],
     "s3_example.py": [
         re.escape("object: s3://persidict-example/example/config/retries.json"),
         re.escape("runs: 50 | best: 0.49"),

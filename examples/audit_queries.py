@@ -45,7 +45,8 @@ def main() -> None:
     stats = json.loads(cli("stats", url, "--json"))
     print(f"python: {len(d)} items | shell: {stats['count']} items,"
           f" {stats['bytes']} bytes, newest {stats['newest']['key']}")
-    assert shell == newest and stats["count"] == len(d) == 2005
+    assert shell == newest
+    assert stats["count"] == len(d) == 2005
     assert stats["newest"]["key"] == newest[0]
 
 

@@ -44,7 +44,9 @@ def check(engine: str, d: PersiDict, outcomes: list[tuple[bool, bool]]) -> None:
     every_job_once = sorted(ledger) == list(range(JOBS))
     print(f"{engine}: done counter: {d['stats', 'done']}"
           f" | ledger: {len(ledger)} entries, every job once: {every_job_once}")
-    assert len(results) == d["stats", "done"] == JOBS and squares_ok and every_job_once
+    assert len(results) == d["stats", "done"] == JOBS
+    assert squares_ok
+    assert every_job_once
 
 
 def on_processes(d: PersiDict) -> None:

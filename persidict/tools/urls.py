@@ -190,6 +190,7 @@ register(Scheme("s3", S3Dict, _open_s3, _locate_s3,
 
 # --- memory://name/prefix: stores shared within the process by name
 
+_LOOKS_LIKE_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _MEMORY_NAME = re.compile(r"[A-Za-z0-9_.~-]+")
 _memory_stores: dict[str, MemoryStore] = {}
 _memory_names: dict[str, str] = {}  # MemoryStore.url of a named root -> its name
@@ -249,6 +250,9 @@ def _split(url: str | os.PathLike[str]) -> tuple[Scheme, str, dict[str, str]]:
     if not url:
         raise ValueError("url must not be empty")
     if "://" not in url:  # a plain path
+        if _LOOKS_LIKE_SCHEME.match(url):
+            raise ValueError(f"malformed URL {url!r}: a URL is scheme://...; for a folder"
+                             f" of that name write ./{url}")
         return SCHEMES["file"], quote(os.path.abspath(url)), {}
     parts = urlsplit(url)
     scheme = SCHEMES.get(parts.scheme.lower())

@@ -130,14 +130,14 @@ def test_usage_errors_are_argparse_status_2() -> None:
 
 
 def test_unknown_scheme_is_a_usage_error(tmp_path: Path) -> None:
-    assert "unknown scheme 'ftp'" in failed(2, "ls", "ftp://host/x")
+    assert "unknown URL scheme 'ftp'" in failed(2, "ls", "ftp://host/x")
 
 
 def test_read_only_commands_never_create_a_missing_folder(tmp_path: Path) -> None:
     missing = tmp_path / "nothing-here"
     for command in (["ls", str(missing)], ["get", str(missing), "k"],
                     ["stats", f"file://{missing}"], ["rm", str(missing), "k"]):
-        assert f"{missing} does not exist" in failed(1, *command)
+        assert f"no folder '{missing}'" in failed(1, *command)
     assert not missing.exists()
 
 
@@ -145,7 +145,7 @@ def test_read_only_commands_never_create_a_missing_bucket(s3_endpoint: str) -> N
     bucket = new_bucket_name()
     url = f"s3://{bucket}/p?endpoint_url={s3_endpoint}"
     for command in (["ls", url], ["get", url, "k"], ["stats", url], ["rm", url, "k"]):
-        assert f"bucket {bucket} does not exist" in failed(1, *command)
+        assert f"no bucket '{bucket}'" in failed(1, *command)
     names = [b["Name"] for b in s3_client(s3_endpoint).list_buckets()["Buckets"]]
     assert bucket not in names
 
@@ -219,3 +219,46 @@ def test_without_tqdm_the_command_line_works_with_no_bar(tmp_path: Path) -> None
     assert status == 0
     assert len(stdout.splitlines()) == 10
     assert shown == ""
+
+
+def test_copy_and_sync_a_folder_to_s3_and_back(tmp_path: Path, s3_endpoint: str) -> None:
+    folder = f"file://{tmp_path / 'src'}?file_type=json"
+    bucket = f"s3://{new_bucket_name()}/backup?file_type=json&endpoint_url={s3_endpoint}"
+    for i in range(5):
+        ok("set", "--json", folder, f"runs/r{i}", f'{{"loss": {i}}}')
+    assert ok("copy", folder, bucket).startswith("copied 5 item(s) (")
+    assert ok("ls", bucket) == "".join(f"runs/r{i}\n" for i in range(5))
+    assert json.loads(ok("get", "--json", bucket, "runs/r3")) == {"loss": 3}
+
+    report = json.loads(ok("sync", "--json", folder, bucket))
+    assert report["copied"] == []
+    assert sorted(report["skipped"]) == [f"runs/r{i}" for i in range(5)]
+    assert report["src"].startswith("file://") and report["dst"].startswith("s3://")
+
+    ok("set", bucket, "stray", "x")
+    ok("set", "--json", folder, "runs/r0", '{"loss": 99}')
+    dry = ok("sync", "--delete", "--dry-run", folder, bucket)
+    assert dry.splitlines() == ["would copy runs/r0", "would delete stray",
+                                "dry run: would copy 1 and delete 1 item(s); nothing changed"]
+    assert ok("get", bucket, "stray") == "x\n"
+    done = json.loads(ok("sync", "--json", "--delete", folder, bucket))
+    assert (done["copied"], done["deleted"], done["dry_run"]) == (["runs/r0"], ["stray"], False)
+    assert "stray" not in ok("ls", bucket)
+    assert json.loads(ok("get", "--json", bucket, "runs/r0")) == {"loss": 99}
+
+    back = f"file://{tmp_path / 'back'}?file_type=json"
+    assert ok("sync", bucket, back).startswith("copied 5 item(s)")
+    assert ok("ls", back) == ok("ls", folder)
+
+
+def test_copy_and_sync_refuse_bad_sources_and_targets(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    ok("set", str(src), "k", "v")
+    assert "same store" in failed(2, "sync", str(src), str(src))
+    assert "same store" in failed(2, "copy", str(src), f"file://{src}")
+    missing = tmp_path / "missing"
+    assert f"no folder '{missing}'" in failed(1, "copy", str(missing), str(tmp_path / "dst"))
+    assert not missing.exists()
+    assert not (tmp_path / "dst").exists()
+    assert "unknown parameter 'colour'" in failed(2, "copy", str(src), f"file://{src}2?colour=red")
+    assert not (tmp_path / "src2").exists()

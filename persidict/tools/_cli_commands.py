@@ -11,9 +11,9 @@ from operator import itemgetter
 from typing import Any
 
 from .._time_order import keys_and_infos
+from ..errors import CorruptValueError
 from ..persi_dict import PersiDict
 from ..safe_str_tuple import SafeStrTuple
-from . import _open
 from ._cli_format import (
     json_time,
     jsonable,
@@ -25,6 +25,8 @@ from ._cli_format import (
     show_value,
 )
 from ._progress import counted, progress_bar
+from .sync import CopyReport, SyncError, copy, sync
+from .urls import open_url
 
 
 class UsageError(Exception):
@@ -46,13 +48,10 @@ def argument(what: str, parse: Any, text: str) -> Any:
 def open_dict(url: str, *, must_exist: bool) -> PersiDict[Any]:
     """The dict at ``url``; with ``must_exist``, a missing folder or bucket is an
     :class:`OperationError` and nothing is created."""
-    if must_exist:
-        try:
-            _open.check_exists(url)
-        except FileNotFoundError as e:
-            raise OperationError(str(e)) from e
     try:
-        return _open.open_url(url)
+        return open_url(url, must_exist=must_exist)
+    except FileNotFoundError as e:
+        raise OperationError(f"{e.args[0] if e.args else e} (at {url})") from e
     except (TypeError, ValueError) as e:
         raise UsageError(f"bad URL {url!r}: {e}") from e
 
@@ -194,3 +193,61 @@ def _json_stamp(prefix: tuple[str, ...],
     return {"key": show_key(stamp[0], prefix), "time": json_time(stamp[1]),
             "timestamp": stamp[1]}
 
+
+
+def copy_(args: Namespace) -> int:
+    src = open_dict(args.src, must_exist=True)
+    dst = open_dict(args.dst, must_exist=False)
+    report = _transfer("copying", args, lambda progress: copy(src, dst, progress=progress))
+    _print_report(args, src, dst, report)
+    return 0
+
+
+def sync_(args: Namespace) -> int:
+    src = open_dict(args.src, must_exist=True)
+    dst = open_dict(args.dst, must_exist=False)
+    report = _transfer("syncing", args, lambda progress: sync(
+        src, dst, delete=args.delete, dry_run=args.dry_run, progress=progress))
+    _print_report(args, src, dst, report)
+    return 0
+
+
+def _transfer(description: str, args: Namespace, run: Any) -> Any:
+    """``run(progress)`` under a progress bar; a dict that cannot be a source or
+    destination (the same store, one inside the other) is a :class:`UsageError`;
+    failed items print the report, then fail with the keys."""
+    try:
+        with progress_bar(description, enabled=args.progress) as progress:
+            return run(progress)
+    except SyncError as e:
+        _print_report(args, None, None, e.report)
+        raise OperationError(str(e)) from e
+    except CorruptValueError:
+        raise
+    except (TypeError, ValueError) as e:
+        raise UsageError(str(e)) from e
+
+
+def _print_report(args: Namespace, src: PersiDict[Any] | None, dst: PersiDict[Any] | None,
+                  report: CopyReport) -> None:
+    if args.json:
+        where = {} if src is None or dst is None else {"src": src.url, "dst": dst.url}
+        print_json({**where, **report.to_json()})
+        return
+    done = report.to_json()
+    if done.get("dry_run"):
+        for word, keys in (("copy", done["copied"]), ("delete", done["deleted"])):
+            for shown in keys:
+                print(f"would {word} {shown}")
+        print(f"dry run: would copy {len(done['copied'])} and delete {len(done['deleted'])}"
+              f" item(s); nothing changed")
+        return
+    parts = [f"copied {len(done['copied'])} item(s) ({show_size(done['bytes_copied'])})"]
+    for name, what in (("skipped", "unchanged"), ("deleted", "deleted"),
+                       ("kept", "kept: changed after listing"),
+                       ("vanished", "gone from the source before read"),
+                       ("failed", "failed")):
+        if done.get(name):
+            parts.append(f"{len(done[name])} {what}")
+    between = "" if src is None or dst is None else f" from {src.url} to {dst.url}"
+    print(", ".join(parts) + between)

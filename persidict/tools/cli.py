@@ -70,6 +70,19 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("url")
     stats.add_argument("--prefix", metavar="K", help="only keys under K (a/b)")
     stats.set_defaults(run=commands.stats)
+
+    copy = command("copy", "copy every item of SRC onto DST (either a URL)")
+    copy.add_argument("src")
+    copy.add_argument("dst")
+    copy.set_defaults(run=commands.copy_)
+
+    sync = command("sync", "make DST hold what SRC holds: copy what differs"
+                           " (--delete: remove what SRC lacks, after an error-free copy)")
+    sync.add_argument("src")
+    sync.add_argument("dst")
+    sync.add_argument("--delete", action="store_true", help="delete from DST what SRC lacks")
+    sync.add_argument("--dry-run", action="store_true", help="say what would be done; do nothing")
+    sync.set_defaults(run=commands.sync_)
     return parser
 
 

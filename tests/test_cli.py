@@ -233,7 +233,8 @@ def test_copy_and_sync_a_folder_to_s3_and_back(tmp_path: Path, s3_endpoint: str)
     report = json.loads(ok("sync", "--json", folder, bucket))
     assert report["copied"] == []
     assert sorted(report["skipped"]) == [f"runs/r{i}" for i in range(5)]
-    assert report["src"].startswith("file://") and report["dst"].startswith("s3://")
+    assert report["src"].startswith("file://")
+    assert report["dst"].startswith("s3://")
 
     ok("set", bucket, "stray", "x")
     ok("set", "--json", folder, "runs/r0", '{"loss": 99}')

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from . import history as _history
 from .safe_str_tuple import SafeStrTuple
 from .stores import ItemInfo
 from .stores._base import infos_by_folder
@@ -42,6 +43,8 @@ def by_time(d: PersiDict[Any], max_n: int | None, newest: bool) -> list[SafeStrT
         raise TypeError(f"max_n must be an int or None, not {type(max_n).__name__}")
     if max_n is not None and max_n <= 0:
         return []
+    if newest and max_n is not None and _history.keeps_history(d):
+        return _history.newest_keys(d, max_n)
     pairs = keys_and_timestamps(d)
     if max_n is None:
         ordered = sorted(pairs, key=itemgetter(1), reverse=newest)

@@ -17,7 +17,8 @@ from collections.abc import (
 from types import FrameType
 from typing import Any, Generic, TypeVar, overload
 
-from . import _bulk, _listing, _time_order, _views
+from . import _bulk, _listing, _time_order, _views, events
+from . import history as _history
 from . import query as _query
 from . import ttl as _ttl
 from ._atomic import AtomicUpdates
@@ -62,10 +63,11 @@ class PersiDict(Params, AtomicUpdates, Generic[ValueType], MutableMapping[SafeSt
 
     def __init__(self, store: Store, *, file_type: str = "pkl", immutable_items: bool = False,
                  digest_len: int = 8, base_class_for_values: type | None = None,
-                 ttl: float | None = None, item_ttl: bool = False) -> None:
+                 ttl: float | None = None, item_ttl: bool = False,
+                 history: bool = False) -> None:
         self._init_params(store, file_type=file_type, immutable_items=immutable_items,
                           digest_len=digest_len, base_class_for_values=base_class_for_values,
-                          ttl=ttl, item_ttl=item_ttl)
+                          ttl=ttl, item_ttl=item_ttl, history=history)
 
     def __str__(self) -> str:
         """The items, as ``str(dict(d.items()))`` (``repr`` gives the parameters)."""
@@ -352,7 +354,8 @@ class PersiDict(Params, AtomicUpdates, Generic[ValueType], MutableMapping[SafeSt
         return _time_order.items_and_timestamps(self)
 
     def newest_keys(self, max_n: int | None = None) -> list[SafeStrTuple]:
-        """The ``max_n`` most recently written keys, newest first (all if None)."""
+        """The ``max_n`` most recently written keys, newest first (all if None); with
+        history on, from the newest records (O(max_n), see history.py)."""
         return _time_order.by_time(self, max_n, newest=True)
 
     def oldest_keys(self, max_n: int | None = None) -> list[SafeStrTuple]:
@@ -366,6 +369,34 @@ class PersiDict(Params, AtomicUpdates, Generic[ValueType], MutableMapping[SafeSt
     def oldest_values(self, max_n: int | None = None) -> list[Any]:
         """The values of :meth:`oldest_keys`, in that order."""
         return [value for _, value in self._read_items(self.oldest_keys(max_n))]
+
+    # --- history and events (history.py, events.py)
+
+    def history(self, key: NonEmptySafeStrTuple, limit: int | None = None) -> list[_history.Change]:
+        """The changes of ``key``, newest first (needs ``history=True``)."""
+        return _history.history(self, key, limit)
+
+    def changes(self, since: float | None = None, until: float | None = None,
+                limit: int | None = None) -> Iterator[_history.Change]:
+        """The change feed: every key's changes, ``since <= time < until``, oldest first."""
+        return _history.changes(self, since, until, limit)
+
+    def watch(self, since: float | None = None, poll: float = 1.0) -> Iterator[_history.Change]:
+        """The change feed from ``since`` (default: now) on, polled every ``poll`` s."""
+        return _history.watch(self, since, poll)
+
+    def revert(self, key: NonEmptySafeStrTuple, change: _history.Change) -> None:
+        """Put back what ``change`` replaced, if ``key`` still holds what it left."""
+        _history.revert(self, key, change)
+
+    def prune_history(self, *, before: float) -> int:
+        """Delete the history records older than ``before``; return how many."""
+        return _history.prune(self, before)
+
+    def subscribe(self, callback: Callable[[_history.Change], Any],
+                  ops: Iterable[str] = ("set", "delete")) -> events.Subscription:
+        """Call ``callback(change)`` after each change made in this process."""
+        return events.subscribe(self, callback, ops)
 
     # --- sort-key queries (query.py)
 

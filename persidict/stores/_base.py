@@ -169,6 +169,21 @@ class Store(ABC):
                 found.add(entry)
         yield sorted(found), False
 
+    def sorted_names(self, folder: str, after: str = "") -> Iterator[str]:
+        """Yield every name below the internal folder ``folder`` (relative to it),
+        in byte order, lazily: only those sorting after ``after``. Time-ordered logs
+        (history.py) read their newest entries this way and stop early. This
+        default walks :meth:`folder_entries` one level at a time."""
+        for entries, _ in self.folder_entries(folder):
+            for entry in entries:
+                if not entry.endswith("/"):
+                    if entry > after:
+                        yield entry
+                elif entry >= after[:len(entry)]:
+                    below = after[len(entry):] if after.startswith(entry) else ""
+                    for name in self.sorted_names(folder + "/" + entry[:-1], below):
+                        yield entry + name
+
     def folder_infos(self, folder: str, leaves: list[str], *,
                      index: bool = False) -> Iterator[ItemInfo]:
         """The infos of the names ``leaves`` (sorted) directly in ``folder``, as a

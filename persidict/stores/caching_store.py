@@ -234,6 +234,9 @@ class CachingStore(Store):
                        after: str = "") -> Iterator[tuple[list[str], bool]]:
         return self.remote.folder_entries(folder, starts_with=starts_with, after=after)
 
+    def sorted_names(self, folder: str, after: str = "") -> Iterator[str]:
+        return self.remote.sorted_names(folder, after)
+
     def folder_infos(self, folder: str, leaves: list[str], *,
                      index: bool = False) -> Iterator[ItemInfo]:
         return self.remote.folder_infos(folder, leaves, index=index)

@@ -315,6 +315,14 @@ class S3Store(Store):
         """One delimited LIST per chunk, starting after ``after`` (S3's StartAfter)."""
         return _listing.folder_entries(self, folder, starts_with, after)
 
+    def sorted_names(self, folder: str, after: str = "") -> Iterator[str]:
+        """One LIST per 1,000 names, S3's own (byte) order, from ``after`` on."""
+        base = self.prefix + folder + "/"
+        params = {"StartAfter": base + after} if after else {}
+        for page in self._pages("ListObjectsV2", folder + "/", **params):
+            for obj in page.get("Contents", ()):
+                yield obj["Key"][len(base):]
+
     def folder_infos(self, folder: str, leaves: list[str], *,
                      index: bool = False) -> Iterator[ItemInfo]:
         """A LIST of the index (one per 1,000 entries), then delimited LISTs from the

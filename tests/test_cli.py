@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import subprocess
 import sys
 import time
@@ -263,3 +264,43 @@ def test_copy_and_sync_refuse_bad_sources_and_targets(tmp_path: Path) -> None:
     assert not (tmp_path / "dst").exists()
     assert "unknown parameter 'colour'" in failed(2, "copy", str(src), f"file://{src}2?colour=red")
     assert not (tmp_path / "src2").exists()
+
+
+def test_history_and_changes(url: str) -> None:
+    recorded = url + "&history=true"
+    ok("set", recorded, "cfg/a", "1")
+    ok("set", "--json", recorded, "cfg/a", '{"v": 2}')
+    ok("rm", recorded, "cfg/a")
+    ok("set", recorded, "cfg/b", "x")
+    ok("set", url, "cfg/quiet", "not recorded")  # opened without history=true
+
+    shown = ok("history", url, "cfg/a").splitlines()  # reading needs no history=true
+    assert [line.split()[1] for line in shown] == ["delete", "set", "set"]
+    assert [line.split(maxsplit=3)[3] for line in shown] == ["-", "{'v': 2}", "1"]
+    assert all(re.fullmatch(r"[^@\s]+@[^:\s]+:\d+", line.split()[2]) for line in shown)
+    found = json.loads(ok("history", "--json", url, "cfg/a", "--limit", "2"))
+    assert [row["op"] for row in found] == ["delete", "set"]
+    assert "new_value" not in found[0]
+    assert found[0]["old_value"] == {"v": 2}
+    assert (found[1]["new_value"], found[1]["old_value"]) == ({"v": 2}, "1")
+    assert found[0]["who"]["pid"] != found[1]["who"]["pid"]  # each command its own process
+
+    feed = ok("changes", url, "--since", "10m").splitlines()
+    assert [line.split()[1:3] for line in feed] == [
+        ["set", "cfg/a"], ["set", "cfg/a"], ["delete", "cfg/a"], ["set", "cfg/b"]]
+    rows = json.loads(ok("changes", "--json", url, "--since", "1h", "--limit", "2"))
+    assert [(row["key"], row["op"]) for row in rows] == [("cfg/a", "set"), ("cfg/a", "set")]
+    assert all("new_value" not in row for row in rows)
+    later = json.loads(ok("changes", "--json", url, "--since", rows[1]["time"]))
+    assert len(later) == 3
+    assert json.loads(ok("changes", "--json", url, "--until", "1h")) == []
+
+
+def test_history_bad_arguments(tmp_path: Path) -> None:
+    url = f"file://{tmp_path}?history=true"
+    ok("set", url, "k", "v")
+    assert "bad --since 'yesterday'" in failed(2, "changes", url, "--since", "yesterday")
+    assert "is after --until" in failed(2, "changes", url, "--since", "1h", "--until", "2h")
+    assert "--limit must be a positive count" in failed(2, "history", url, "k", "--limit", "0")
+    assert "bad key 'a//b'" in failed(2, "history", url, "a//b")
+    assert "parameter 'history'" in failed(2, "ls", f"file://{tmp_path}?history=maybe")

@@ -12,12 +12,14 @@ from typing import Any
 
 from .._time_order import keys_and_infos
 from ..errors import CorruptValueError
+from ..history import ABSENT, UNRECORDED
 from ..persi_dict import PersiDict
 from ..safe_str_tuple import SafeStrTuple
 from ._cli_format import (
     json_time,
     jsonable,
     parse_key,
+    parse_time,
     print_json,
     show_key,
     show_size,
@@ -45,11 +47,11 @@ def argument(what: str, parse: Any, text: str) -> Any:
         raise UsageError(f"bad {what} {text!r}: {e}") from e
 
 
-def open_dict(url: str, *, must_exist: bool) -> PersiDict[Any]:
+def open_dict(url: str, *, must_exist: bool, **params: Any) -> PersiDict[Any]:
     """The dict at ``url``; with ``must_exist``, a missing folder or bucket is an
     :class:`OperationError` and nothing is created."""
     try:
-        return open_url(url, must_exist=must_exist)
+        return open_url(url, must_exist=must_exist, **params)
     except FileNotFoundError as e:
         raise OperationError(f"{e.args[0] if e.args else e} (at {url})") from e
     except (TypeError, ValueError) as e:
@@ -251,3 +253,55 @@ def _print_report(args: Namespace, src: PersiDict[Any] | None, dst: PersiDict[An
             parts.append(f"{len(done[name])} {what}")
     between = "" if src is None or dst is None else f" from {src.url} to {dst.url}"
     print(", ".join(parts) + between)
+
+
+def history(args: Namespace) -> int:
+    key = argument("key", parse_key, args.key)
+    limit = _positive("--limit", args.limit)
+    # Reading the records needs no history=true in the URL: they are there or not.
+    d = open_dict(args.url, must_exist=True, history=True)
+    found = d.history(key, limit=limit)
+    if args.json:
+        print_json([_change_json(change, values=True) for change in found])
+        return 0
+    for change in found:
+        value = show_value(change.new_value) if change.op == "set" else "-"
+        print(f"{show_time(change.time)} {change.op:<6} {change.who} {value}")
+    return 0
+
+
+def changes(args: Namespace) -> int:
+    since = None if args.since is None else argument("--since", parse_time, args.since)
+    until = None if args.until is None else argument("--until", parse_time, args.until)
+    if since is not None and until is not None and since > until:
+        raise UsageError(f"--since {args.since} is after --until {args.until}")
+    limit = _positive("--limit", args.limit)
+    d = open_dict(args.url, must_exist=True, history=True)
+    found = d.changes(since=since, until=until, limit=limit)
+    if args.json:
+        print_json([_change_json(change, values=False) for change in found])
+        return 0
+    for change in found:
+        print(f"{show_time(change.time)} {change.op:<6} {show_key(change.key)} {change.who}")
+    return 0
+
+
+def _positive(what: str, count: int | None) -> int | None:
+    if count is not None and count <= 0:
+        raise UsageError(f"{what} must be a positive count, not {count}")
+    return count
+
+
+def _change_json(change: Any, *, values: bool) -> dict[str, Any]:
+    """A change for scripts; a value field is left out where there is no value
+    (the new value of a delete, an old value before the key existed or unrecorded)."""
+    who = change.who
+    row = {"key": show_key(change.key), "op": change.op, "time": json_time(change.time),
+           "timestamp": change.time, "who": {"host": who.host, "pid": who.pid,
+                                             "user": who.user}}
+    if values:
+        for name in ("new_value", "old_value"):
+            value = getattr(change, name)
+            if value is not ABSENT and value is not UNRECORDED:
+                row[name] = jsonable(value)
+    return row

@@ -4,10 +4,11 @@ UTC, or relative like ``2h``), sizes, values for people and for ``--json``."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import jsonpickle
@@ -15,6 +16,7 @@ import jsonpickle
 from ..safe_str_tuple import SafeStrTuple
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _RELATIVE = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
 
 
@@ -65,8 +67,10 @@ def show_time(posix: float) -> str:
 
 
 def json_time(posix: float) -> str:
-    """ISO-8601 in UTC with microseconds, for scripts."""
-    return datetime.fromtimestamp(posix, timezone.utc).isoformat().replace("+00:00", "Z")
+    """ISO-8601 in UTC with microseconds, for scripts: rounded down, so that
+    ``--since`` given this time includes the item it came from."""
+    moment = _EPOCH + timedelta(microseconds=math.floor(posix * 1_000_000))
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def show_size(size: int) -> str:

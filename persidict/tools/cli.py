@@ -83,6 +83,20 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--delete", action="store_true", help="delete from DST what SRC lacks")
     sync.add_argument("--dry-run", action="store_true", help="say what would be done; do nothing")
     sync.set_defaults(run=commands.sync_)
+
+    history = command("history", "the changes of KEY, newest first (time, op, who, value)")
+    history.add_argument("url")
+    history.add_argument("key")
+    history.add_argument("--limit", type=int, metavar="N", help="only the N newest")
+    history.set_defaults(run=commands.history)
+
+    changes = command("changes", "every key's changes in time order (the change feed)")
+    changes.add_argument("url")
+    changes.add_argument("--since", metavar="T", help="from T: ISO-8601 (UTC unless it says),"
+                         " an age like 30m, 2h, 3d, or POSIX seconds")
+    changes.add_argument("--until", metavar="T", help="before T (same forms)")
+    changes.add_argument("--limit", type=int, metavar="N", help="only the first N")
+    changes.set_defaults(run=commands.changes)
     return parser
 
 

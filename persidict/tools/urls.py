@@ -64,7 +64,7 @@ def _or_none(parse: Parser) -> Parser:
 
 _SHARED_PARAMS: dict[str, Parser] = {
     "file_type": _text, "immutable_items": _bool, "digest_len": _int,
-    "ttl": _or_none(_float), "item_ttl": _bool}
+    "ttl": _or_none(_float), "item_ttl": _bool, "history": _bool}
 
 
 @dataclass(frozen=True)

@@ -206,6 +206,11 @@ def test_a_terminal_gets_a_progress_bar_and_a_pipe_none(tmp_path: Path) -> None:
     assert piped.returncode == 0
     assert piped.stderr == ""
     assert "items:  300" in piped.stdout
+    copy = code.replace("'stats', ", f"'copy', {store!r}, {str(tmp_path / 'copy')!r}")
+    status, stdout, shown = _run_on_terminal(copy.replace(f"{store!r}]", "]"))
+    assert status == 0
+    assert stdout.startswith("copied 300 item(s)")
+    assert "copying: 100%|" in shown  # copy knows its total: a percentage and an ETA
     status, _, shown = _run_on_terminal(code.replace("'stats',", "'stats', '--no-progress',"))
     assert status == 0
     assert shown == ""

@@ -54,6 +54,7 @@ def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Progress
     try:
         yield progress
     finally:
+        bar.refresh()  # the last count, even within the bar's redraw interval
         bar.close()
 
 

@@ -130,8 +130,12 @@ def test_usage_errors_are_argparse_status_2() -> None:
         assert " error: " in done.stderr.splitlines()[-1], args
 
 
-def test_unknown_scheme_is_a_usage_error(tmp_path: Path) -> None:
+def test_unknown_schemes_and_malformed_urls_are_usage_errors(tmp_path: Path) -> None:
     assert "unknown URL scheme 'ftp'" in failed(2, "ls", "ftp://host/x")
+    assert "malformed URL 's3:bucket'" in failed(2, "set", "s3:bucket", "k", "v")
+    assert "an s3 URL names a bucket" in failed(2, "set", "s3:///p", "k", "v")
+    assert "file:///abs/path" in failed(2, "set", "file://relative/path", "k", "v")
+    assert "unknown parameter 'colour'" in failed(2, "ls", f"file://{tmp_path}?colour=red")
 
 
 def test_read_only_commands_never_create_a_missing_folder(tmp_path: Path) -> None:
@@ -267,6 +271,9 @@ def test_copy_and_sync_refuse_bad_sources_and_targets(tmp_path: Path) -> None:
     assert f"no folder '{missing}'" in failed(1, "copy", str(missing), str(tmp_path / "dst"))
     assert not missing.exists()
     assert not (tmp_path / "dst").exists()
+    inside = src / "sub"
+    assert "overlapping" in failed(2, "sync", str(src), str(inside))
+    assert not inside.exists()  # the destination made for the sync is removed again
     assert "unknown parameter 'colour'" in failed(2, "copy", str(src), f"file://{src}2?colour=red")
     assert not (tmp_path / "src2").exists()
 
@@ -309,3 +316,12 @@ def test_history_bad_arguments(tmp_path: Path) -> None:
     assert "--limit must be a positive count" in failed(2, "history", url, "k", "--limit", "0")
     assert "bad key 'a//b'" in failed(2, "history", url, "a//b")
     assert "parameter 'history'" in failed(2, "ls", f"file://{tmp_path}?history=maybe")
+
+
+def test_sync_onto_its_own_subdict_on_s3_is_refused(s3_endpoint: str) -> None:
+    bucket = f"s3://{new_bucket_name()}"
+    ok("set", f"{bucket}/data?endpoint_url={s3_endpoint}", "k", "v")
+    refused = failed(2, "sync", f"{bucket}/data?endpoint_url={s3_endpoint}",
+                     f"{bucket}/data/k2?endpoint_url={s3_endpoint}")
+    assert "overlapping" in refused
+    assert ok("ls", f"{bucket}?endpoint_url={s3_endpoint}") == "data/k\n"

@@ -4,14 +4,17 @@ and returns the exit status. Argument errors raise :class:`UsageError`."""
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import json
+import os
 from argparse import Namespace
 from operator import itemgetter
 from typing import Any
 
 from .._time_order import keys_and_infos
 from ..errors import CorruptValueError
+from ..file_dir_dict import FileDirDict
 from ..history import ABSENT, UNRECORDED
 from ..persi_dict import PersiDict
 from ..safe_str_tuple import SafeStrTuple
@@ -199,25 +202,36 @@ def _json_stamp(prefix: tuple[str, ...],
 
 def copy_(args: Namespace) -> int:
     src = open_dict(args.src, must_exist=True)
-    dst = open_dict(args.dst, must_exist=False)
-    report = _transfer("copying", args, lambda progress: copy(src, dst, progress=progress))
+    dst, made = _destination(args.dst)
+    report = _transfer("copying", args, dst, made,
+                       lambda progress: copy(src, dst, progress=progress))
     _print_report(args, src, dst, report)
     return 0
 
 
 def sync_(args: Namespace) -> int:
     src = open_dict(args.src, must_exist=True)
-    dst = open_dict(args.dst, must_exist=False)
-    report = _transfer("syncing", args, lambda progress: sync(
+    dst, made = _destination(args.dst)
+    report = _transfer("syncing", args, dst, made, lambda progress: sync(
         src, dst, delete=args.delete, dry_run=args.dry_run, progress=progress))
     _print_report(args, src, dst, report)
     return 0
 
 
-def _transfer(description: str, args: Namespace, run: Any) -> Any:
+def _destination(url: str) -> tuple[PersiDict[Any], bool]:
+    """The dict at ``url``, and whether opening it made its folder."""
+    try:
+        return open_dict(url, must_exist=True), False
+    except OperationError:
+        return open_dict(url, must_exist=False), True
+
+
+def _transfer(description: str, args: Namespace, dst: PersiDict[Any], made: bool,
+              run: Any) -> Any:
     """``run(progress)`` under a progress bar; a dict that cannot be a source or
-    destination (the same store, one inside the other) is a :class:`UsageError`;
-    failed items print the report, then fail with the keys."""
+    destination (the same store, one inside the other) is a :class:`UsageError`
+    that leaves nothing behind; failed items print the report, then fail with
+    the keys."""
     try:
         with progress_bar(description, enabled=args.progress) as progress:
             return run(progress)
@@ -227,6 +241,9 @@ def _transfer(description: str, args: Namespace, run: Any) -> Any:
     except CorruptValueError:
         raise
     except (TypeError, ValueError) as e:
+        if made and isinstance(dst, FileDirDict):
+            with contextlib.suppress(OSError):  # only if still empty
+                os.rmdir(dst.base_dir)
         raise UsageError(str(e)) from e
 
 

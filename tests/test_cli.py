@@ -8,6 +8,7 @@ import json
 import os
 import pty
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -325,3 +326,47 @@ def test_sync_onto_its_own_subdict_on_s3_is_refused(s3_endpoint: str) -> None:
                      f"{bucket}/data/k2?endpoint_url={s3_endpoint}")
     assert "overlapping" in refused
     assert ok("ls", f"{bucket}?endpoint_url={s3_endpoint}") == "data/k\n"
+
+
+def test_a_reader_that_stops_early_ends_the_listing_quietly(tmp_path: Path) -> None:
+    store = _filled(tmp_path, 3000)
+    done = subprocess.run(f"{sys.executable} -m persidict ls {store} | head -n 1",
+                          shell=True, env=cli_env(), capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout == "k/0\n"
+    assert done.stderr == ""
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_sync_delete_leaves_items_copied_or_untouched(
+        tmp_path: Path, s3_server: Any) -> None:
+    from persidict import FileDirDict, S3Dict
+
+    src = FileDirDict(tmp_path / "src", file_type="json")
+    src.update({("k", f"{i:04d}"): {"n": i} for i in range(1500)})
+    bucket = new_bucket_name()
+    dst = S3Dict(bucket, base_dir=None, file_type="json", endpoint_url=s3_server.url)
+    dst.update({("k", f"{i:04d}"): {"n": -i} for i in range(0, 1500, 7)})
+    dst["stale"] = {"n": -1}
+    url = f"s3://{bucket}?file_type=json&endpoint_url={s3_server.url}"
+    s3_server.set_faults(latency=0.05)  # a copy pass of seconds, to interrupt inside
+    try:
+        served = s3_server.served()
+        proc = subprocess.Popen([sys.executable, "-m", "persidict", "sync", "--delete",
+                                 str(tmp_path / "src"), url], env=cli_env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # Interrupt once the copy pass is under way: well past the listing's requests.
+        while s3_server.served() < served + 60 and proc.poll() is None:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)  # as Ctrl-C does
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        s3_server.set_faults(latency=0.0)
+    assert proc.returncode == 130, stderr[-3000:]
+    assert stderr.splitlines()[-1] == "persidict: error: interrupted"
+    assert "stale" in dst  # no delete before an error-free, complete copy pass
+    values = dict(dst.items())
+    assert len(values) < 1501  # interrupted before the copy pass ended
+    for key, value in values.items():
+        if key.strings != ("stale",):
+            assert value in ({"n": int(key[1])}, {"n": -int(key[1])})

@@ -9,6 +9,7 @@ operation, 130 when interrupted, as ``aws s3`` and ``rclone`` do.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -111,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(args, e, 2)
     except KeyboardInterrupt as e:
         return _fail(args, e, 130, "interrupted")
+    except BrokenPipeError:  # `persidict ls URL | head`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # what a shell reports for a command ended by SIGPIPE
     except OperationError as e:
         return _fail(args, e, 1)
     except Exception as e:

@@ -56,7 +56,7 @@ def open_dict(url: str, *, must_exist: bool, **params: Any) -> PersiDict[Any]:
     try:
         return open_url(url, must_exist=must_exist, **params)
     except FileNotFoundError as e:
-        raise OperationError(f"{e.args[0] if e.args else e} (at {url})") from e
+        raise OperationError(str(e.args[0] if e.args else e)) from e
     except (TypeError, ValueError) as e:
         raise UsageError(f"bad URL {url!r}: {e}") from e
 

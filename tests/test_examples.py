@@ -56,6 +56,14 @@ EXPECTED = {
         re.escape("expires in about 0.5 s; kept expires: None"),
         re.escape("after 0.7 s: [SafeStrTuple('kept')] | len: 1"),
     ],
+    "urls_and_sync.py": [
+        re.escape("results: FileDirDict json | scratch: LocalDict"),
+        re.escape("url: file://~/results?file_type=json"),
+        re.escape("first sync: copied 100 | skipped 0"),
+        re.escape("dry run would copy [('run', '7')] and delete [('run', '8')]"),
+        re.escape("second sync: copied 1 | skipped 98 | deleted 1"),
+        re.escape("backup file: backup/run/7.json True"),
+    ],
     "s3_example.py": [
         re.escape("object: s3://persidict-example/example/config/retries.json"),
         re.escape("runs: 50 | best: 0.49"),

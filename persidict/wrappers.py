@@ -9,6 +9,7 @@ from types import FrameType
 from typing import Any
 
 from ._atomic import _MISSING
+from ._naming import Naming
 from .batch import Batch
 from .persi_dict import PersiDict
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
@@ -66,6 +67,10 @@ class PersiDictWrapper(PersiDict):
     @property
     def store(self) -> Store:
         return self._inner.store
+
+    @property
+    def naming(self) -> Naming:
+        return self._inner.naming
 
     @property
     def base_url(self) -> str:

@@ -304,8 +304,10 @@ class _Transfer:
         if not self.dst.d.immutable_items:
             return store.try_write_many(pairs)
         present, failures = store.try_create_many(pairs)
-        for name in present:
-            failures[name] = KeyError(f"{name!r} is write-once and already holds other bytes")
+        data_of = dict(pairs)
+        for name, held in store.read_many(present):
+            if held != data_of[name]:  # the same bytes already there is no failure
+                failures[name] = KeyError(f"{name!r} is write-once and holds other bytes")
         return failures
 
     def _copy_values(self, keys: list[SafeStrTuple], report: CopyReport) -> None:

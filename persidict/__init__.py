@@ -3,7 +3,9 @@
 from ._version import __version__
 from .batch import Batch
 from .errors import BatchError, ConflictError, CorruptValueError, PersiDictError, StoreError
+from .events import Subscription
 from .file_dir_dict import FileDirDict
+from .history import ABSENT, UNRECORDED, Change
 from .jokers import DELETE_CURRENT, KEEP_CURRENT, DeleteCurrentFlag, Joker, KeepCurrentFlag
 from .local_dict import LocalDict
 from .overlapping_multi_dict import OverlappingMultiDict
@@ -18,11 +20,14 @@ from .wrappers import PersiDictWrapper
 from .write_once_dict import WriteOnceDict
 
 __all__ = [
+    "ABSENT",
     "DELETE_CURRENT",
     "KEEP_CURRENT",
     "SAFE_CHARS_SET",
+    "UNRECORDED",
     "Batch",
     "BatchError",
+    "Change",
     "ConflictError",
     "CopyReport",
     "CorruptValueError",
@@ -40,6 +45,7 @@ __all__ = [
     "S3Dict",
     "SafeStrTuple",
     "StoreError",
+    "Subscription",
     "SyncError",
     "SyncReport",
     "WriteOnceDict",

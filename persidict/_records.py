@@ -35,11 +35,15 @@ _MAX_ENCODED = 160  # longer value names are digested in the record name
 _OPS = {"s": "set", "c": "set", "d": "delete"}
 _counter = itertools.count()
 _last_ns = 0
+_writer = (0, "")  # (pid, host digest + pid): the fixed part of this process's tag
 
 
 def _writer_tag() -> str:
-    host = hashlib.md5(socket.gethostname().encode()).hexdigest()[:6]
-    return f"{host}{os.getpid():x}.{next(_counter):x}"
+    global _writer
+    pid = os.getpid()
+    if _writer[0] != pid:  # first use, or a forked child
+        _writer = (pid, hashlib.md5(socket.gethostname().encode()).hexdigest()[:6] + f"{pid:x}.")
+    return f"{_writer[1]}{next(_counter):x}"
 
 
 def encode_name(name: str) -> str:

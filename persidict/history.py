@@ -15,6 +15,7 @@ history is.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Iterator
@@ -78,6 +79,7 @@ class Change:
     _reader: _Reader | None = field(default=None, repr=False, compare=False)
     _data: bytes | None = field(default=None, repr=False, compare=False)
     _listed: Listed | None = field(default=None, repr=False, compare=False)
+    _previous: Change | None = field(default=None, repr=False, compare=False)  # same key
 
     @cached_property
     def new_value(self) -> Any:
@@ -87,6 +89,8 @@ class Change:
 
     @cached_property
     def old_value(self) -> Any:
+        if self._previous is not None:
+            return self._previous.new_value
         if self._reader is None or self._listed is None:
             return UNRECORDED
         return self._reader.old_value(self.key, self._listed)
@@ -186,7 +190,10 @@ def history(d: PersiDict[Any], key: Any, limit: int | None) -> list[Change]:
             found.append((listed, key))
             if limit is not None and len(found) >= limit:
                 break
-    return read.changes(found)
+    found_changes = read.changes(found)
+    for newer, older in itertools.pairwise(found_changes):  # old values without a LIST each
+        object.__setattr__(newer, "_previous", older)
+    return found_changes
 
 
 def changes(d: PersiDict[Any], since: Any, until: Any, limit: Any) -> Iterator[Change]:

@@ -31,3 +31,12 @@ def die_after_value_write(d: PersiDict, key: str, value: Any) -> None:
 
     Journal._write_records = die  # type: ignore[method-assign]
     d[key] = value
+
+
+def write_slowly(d: PersiDict, n: int, pause: float) -> None:
+    """``n`` writes, ``pause`` seconds apart, for a watcher in another process."""
+    import time
+
+    for i in range(n):
+        time.sleep(pause)
+        d[f"w{i}"] = i

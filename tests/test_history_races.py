@@ -60,3 +60,16 @@ def test_writer_killed_between_value_and_record(backend: str, make_ordered_dict:
     assert d.newest_keys(1) == ["a"]
     d["a"] = "newer"  # history goes on; the next change's old value is the last recorded
     assert next((c.old_value, c.new_value) for c in d.history("a")) == ("old", "newer")
+
+
+@pytest.mark.slow
+def test_watch_sees_another_process_changes(backend: str, make_ordered_dict: Make) -> None:
+    d = shared_dict(backend, make_ordered_dict)
+    feed = d.watch(poll=0.05)
+    child = multiprocessing.get_context("spawn").Process(
+        target=hw.write_slowly, args=(d, 5, 0.1))
+    child.start()
+    seen = [(c.key, c.new_value, c.who.pid) for c in (next(feed) for _ in range(5))]
+    feed.close()
+    child.join(60)
+    assert seen == [(f"w{i}", i, child.pid) for i in range(5)]

@@ -370,3 +370,12 @@ def test_ctrl_c_during_sync_delete_leaves_items_copied_or_untouched(
     for key, value in values.items():
         if key.strings != ("stale",):
             assert value in ({"n": int(key[1])}, {"n": -int(key[1])})
+
+
+def test_history_is_a_url_parameter_that_round_trips(tmp_path: Path) -> None:
+    from persidict import open as open_url
+
+    d = open_url(f"file://{tmp_path}?history=true&file_type=json")
+    assert d.get_params()["history"] is True
+    assert "history=true" in d.url
+    assert open_url(d.url) == d

@@ -379,3 +379,8 @@ def test_history_is_a_url_parameter_that_round_trips(tmp_path: Path) -> None:
     assert d.get_params()["history"] is True
     assert "history=true" in d.url
     assert open_url(d.url) == d
+
+
+def test_an_unreachable_endpoint_is_one_line_and_status_1() -> None:
+    line = failed(1, "ls", "s3://some-bucket/p?endpoint_url=http://127.0.0.1:9")
+    assert "Could not connect to the endpoint URL" in line

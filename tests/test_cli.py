@@ -384,3 +384,22 @@ def test_history_is_a_url_parameter_that_round_trips(tmp_path: Path) -> None:
 def test_an_unreachable_endpoint_is_one_line_and_status_1() -> None:
     line = failed(1, "ls", "s3://some-bucket/p?endpoint_url=http://127.0.0.1:9")
     assert "Could not connect to the endpoint URL" in line
+
+
+def test_items_that_fail_to_copy_are_named_and_the_rest_is_copied(tmp_path: Path) -> None:
+    src = f"file://{tmp_path / 'src'}?file_type=json"
+    text = f"file://{tmp_path / 'text'}?file_type=txt"  # holds str values only
+    ok("set", "--json", src, "k/a", '{"a": 1}')
+    ok("set", src, "k/b", "plain")
+    done = run("copy", "--json", src, text)
+    assert done.returncode == 1
+    report = json.loads(done.stdout)
+    assert report["copied"] == ["k/b"]
+    assert list(report["failed"]) == ["k/a"]
+    assert done.stderr.splitlines() == [
+        "persidict: error: 1 item(s) failed: k/a (first error: TypeError:"
+        " file_type 'txt' stores str values, not dict)"]
+    assert ok("ls", text) == "k/b\n"
+    shown = run("copy", src, text)
+    assert shown.returncode == 1
+    assert shown.stdout.startswith("copied 1 item(s), 1 failed from file://")

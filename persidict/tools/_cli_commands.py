@@ -199,11 +199,10 @@ def _json_stamp(prefix: tuple[str, ...],
             "timestamp": stamp[1]}
 
 
-
 def copy_(args: Namespace) -> int:
     src = open_dict(args.src, must_exist=True)
     dst, made = _destination(args.dst)
-    report = _transfer("copying", args, dst, made,
+    report = _transfer("copying", args, src, dst, made,
                        lambda progress: copy(src, dst, progress=progress))
     _print_report(args, src, dst, report)
     return 0
@@ -212,7 +211,7 @@ def copy_(args: Namespace) -> int:
 def sync_(args: Namespace) -> int:
     src = open_dict(args.src, must_exist=True)
     dst, made = _destination(args.dst)
-    report = _transfer("syncing", args, dst, made, lambda progress: sync(
+    report = _transfer("syncing", args, src, dst, made, lambda progress: sync(
         src, dst, delete=args.delete, dry_run=args.dry_run, progress=progress))
     _print_report(args, src, dst, report)
     return 0
@@ -226,8 +225,8 @@ def _destination(url: str) -> tuple[PersiDict[Any], bool]:
         return open_dict(url, must_exist=False), True
 
 
-def _transfer(description: str, args: Namespace, dst: PersiDict[Any], made: bool,
-              run: Any) -> Any:
+def _transfer(description: str, args: Namespace, src: PersiDict[Any], dst: PersiDict[Any],
+              made: bool, run: Any) -> Any:
     """``run(progress)`` under a progress bar; a dict that cannot be a source or
     destination (the same store, one inside the other) is a :class:`UsageError`
     that leaves nothing behind; failed items print the report, then fail with
@@ -236,7 +235,7 @@ def _transfer(description: str, args: Namespace, dst: PersiDict[Any], made: bool
         with progress_bar(description, enabled=args.progress) as progress:
             return run(progress)
     except SyncError as e:
-        _print_report(args, None, None, e.report)
+        _print_report(args, src, dst, e.report)
         raise OperationError(str(e)) from e
     except CorruptValueError:
         raise
@@ -247,11 +246,10 @@ def _transfer(description: str, args: Namespace, dst: PersiDict[Any], made: bool
         raise UsageError(str(e)) from e
 
 
-def _print_report(args: Namespace, src: PersiDict[Any] | None, dst: PersiDict[Any] | None,
+def _print_report(args: Namespace, src: PersiDict[Any], dst: PersiDict[Any],
                   report: CopyReport) -> None:
     if args.json:
-        where = {} if src is None or dst is None else {"src": src.url, "dst": dst.url}
-        print_json({**where, **report.to_json()})
+        print_json({"src": src.url, "dst": dst.url, **report.to_json()})
         return
     done = report.to_json()
     if done.get("dry_run"):
@@ -261,15 +259,16 @@ def _print_report(args: Namespace, src: PersiDict[Any] | None, dst: PersiDict[An
         print(f"dry run: would copy {len(done['copied'])} and delete {len(done['deleted'])}"
               f" item(s); nothing changed")
         return
-    parts = [f"copied {len(done['copied'])} item(s) ({show_size(done['bytes_copied'])})"]
+    parts = [f"copied {len(done['copied'])} item(s)"]
+    if done["bytes_copied"]:  # counted where bytes go over as they are
+        parts[0] += f" ({show_size(done['bytes_copied'])})"
     for name, what in (("skipped", "unchanged"), ("deleted", "deleted"),
                        ("kept", "kept: changed after listing"),
                        ("vanished", "gone from the source before read"),
                        ("failed", "failed")):
         if done.get(name):
             parts.append(f"{len(done[name])} {what}")
-    between = "" if src is None or dst is None else f" from {src.url} to {dst.url}"
-    print(", ".join(parts) + between)
+    print(", ".join(parts) + f" from {src.url} to {dst.url}")
 
 
 def history(args: Namespace) -> int:

@@ -16,6 +16,8 @@ from .s3_dict import S3Dict  # boto3 is imported only when an S3Dict is made
 from .safe_chars import SAFE_CHARS_SET, get_safe_chars, replace_unsafe_chars
 from .safe_str_tuple import SafeStrTuple
 from .safe_str_tuple_signing import sign_safe_str_tuple, unsign_safe_str_tuple
+from .tools import CopyReport, SyncError, SyncReport, copy, sync
+from .tools import open_url as open  # noqa: F401 - not in __all__: `import *` keeps builtin open
 from .wrappers import PersiDictWrapper
 from .write_once_dict import WriteOnceDict
 
@@ -30,6 +32,7 @@ __all__ = [
     "Change",
     "Collection",
     "ConflictError",
+    "CopyReport",
     "CorruptValueError",
     "DeleteCurrentFlag",
     "FieldChange",
@@ -48,10 +51,14 @@ __all__ = [
     "SafeStrTuple",
     "StoreError",
     "Subscription",
+    "SyncError",
+    "SyncReport",
     "WriteOnceDict",
     "__version__",
+    "copy",
     "get_safe_chars",
     "replace_unsafe_chars",
     "sign_safe_str_tuple",
+    "sync",
     "unsign_safe_str_tuple",
 ]

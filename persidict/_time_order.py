@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import history as _history
 from .safe_str_tuple import SafeStrTuple
+from .stores import ItemInfo
+from .stores._base import infos_by_folder
 
 if TYPE_CHECKING:
     from .persi_dict import PersiDict
@@ -50,3 +52,15 @@ def by_time(d: PersiDict[Any], max_n: int | None, newest: bool) -> list[SafeStrT
         pick = heapq.nlargest if newest else heapq.nsmallest
         ordered = pick(max_n, pairs, key=itemgetter(1))
     return [key for key, _ in ordered]
+
+
+def keys_and_infos(d: PersiDict[Any]) -> Iterator[tuple[SafeStrTuple, ItemInfo]]:
+    """``(key, info)`` of every live item (its time, etag and size in the store),
+    from the listing alone."""
+    naming = d._naming
+    live = None if d._ttl is None else {key for key, _ in keys_and_timestamps(d)}
+    for folder, infos in infos_by_folder(d.store.infos(naming.suffix)):
+        leaves = [info.name.rpartition("/")[2] for info in infos]
+        for key, info in naming.keyed(folder, leaves, infos):
+            if live is None or key in live:
+                yield key, info

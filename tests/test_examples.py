@@ -75,6 +75,27 @@ EXPECTED = {
         re.escape("refused: this change would move the object from SafeStrTuple('bob') to"
                   " SafeStrTuple('robert')"),
     ],
+    "cluster_jobs.py": [
+        re.escape(f"{engine}: {line}") for engine in ("concurrent.futures", "dask") for line in (
+            "12 results written once | first adds: 12 | re-run adds refused: 12"
+            " | squares right: True",
+            "done counter: 12 | ledger: 12 entries, every job once: True")
+    ],
+    "audit_queries.py": [
+        re.escape("python: newest 3: runs/late-4, runs/late-3, runs/late-2"),
+        re.escape("shell:  newest 3: runs/late-4, runs/late-3, runs/late-2"),
+        f"written at: (?P<timestamp>{FLOAT}) \\| the shell says"
+        r" \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z, same: True",
+        r"python: 2005 items \| shell: 2005 items, \d+ bytes, newest runs/late-4",
+    ],
+    "urls_and_sync.py": [
+        re.escape("results: FileDirDict json | scratch: LocalDict"),
+        re.escape("url: file://~/results?file_type=json"),
+        re.escape("first sync: copied 100 | skipped 0"),
+        re.escape("dry run would copy [('run', '7')] and delete [('run', '8')]"),
+        re.escape("second sync: copied 1 | skipped 98 | deleted 1"),
+        re.escape("backup file: backup/run/7.json True"),
+    ],
     "shared_config.py": [
         re.escape("service reloaded for: [('timeout',), ('banner',)]"),
         re.escape("watcher saw: ('timeout',) set 300"),

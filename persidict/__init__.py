@@ -2,7 +2,14 @@
 
 from ._version import __version__
 from .batch import Batch
-from .errors import BatchError, ConflictError, CorruptValueError, PersiDictError, StoreError
+from .errors import (
+    BatchError,
+    ConflictError,
+    CorruptValueError,
+    PersiDictError,
+    SignatureError,
+    StoreError,
+)
 from .file_dir_dict import FileDirDict
 from .jokers import DELETE_CURRENT, KEEP_CURRENT, DeleteCurrentFlag, Joker, KeepCurrentFlag
 from .local_dict import LocalDict
@@ -12,6 +19,7 @@ from .s3_dict import S3Dict  # boto3 is imported only when an S3Dict is made
 from .safe_chars import SAFE_CHARS_SET, get_safe_chars, replace_unsafe_chars
 from .safe_str_tuple import SafeStrTuple
 from .safe_str_tuple_signing import sign_safe_str_tuple, unsign_safe_str_tuple
+from .stores.signing_store import SigningKeys
 from .wrappers import PersiDictWrapper
 from .write_once_dict import WriteOnceDict
 
@@ -36,6 +44,8 @@ __all__ = [
     "PersiDictWrapper",
     "S3Dict",
     "SafeStrTuple",
+    "SignatureError",
+    "SigningKeys",
     "StoreError",
     "WriteOnceDict",
     "__version__",

@@ -10,6 +10,7 @@ from ._naming import Naming
 from .formats import format_for
 from .safe_str_tuple_signing import _check_digest_len
 from .stores import Store
+from .stores.signing_store import SigningKey, SigningStore, signing_keys, unsigned
 
 if TYPE_CHECKING:
     from .persi_dict import PersiDict
@@ -27,7 +28,8 @@ class Params:
 
     def _init_params(self, store: Store, *, file_type: str, immutable_items: bool,
                      digest_len: int, base_class_for_values: type | None,
-                     ttl: float | None, item_ttl: bool) -> None:
+                     ttl: float | None, item_ttl: bool,
+                     signing_key: SigningKey = None) -> None:
         if not isinstance(store, Store):
             raise TypeError(f"store must be a persidict Store, not {type(store).__name__}")
         if not isinstance(immutable_items, bool):
@@ -41,6 +43,7 @@ class Params:
                 and not issubclass(base_class_for_values, self._format.value_type):
             raise ValueError(f"file_type {file_type!r} stores only"
                              f" {self._format.value_type.__name__} values")
+        self._signing = signing_keys(signing_key)
         self._store = store
         self._file_type = file_type
         self._immutable_items = immutable_items
@@ -51,6 +54,8 @@ class Params:
                               check_name=store.check_name)
         seconds = _ttl.check_ttl(ttl)
         self._ttl = None if seconds is None and not item_ttl else _ttl.TTL(seconds, item_ttl)
+        if self._signing is not None:  # see stores/signing_store.py
+            self._store = SigningStore(store, self._signing, self._name_digest_len())
 
     @property
     def file_type(self) -> str:
@@ -88,18 +93,23 @@ class Params:
 
     def get_params(self) -> dict[str, Any]:
         """The constructor arguments: ``type(d)(**d.get_params())`` reopens ``d``."""
-        return {"store": self._store, **self._shared_params()}
+        return {"store": self._backend, **self._shared_params()}
 
     def _shared_params(self) -> dict[str, Any]:
         return {"file_type": self.file_type, "immutable_items": self.immutable_items,
                 "digest_len": self.digest_len,
                 "base_class_for_values": self.base_class_for_values, "ttl": self.ttl,
-                "item_ttl": self.item_ttl}
+                "item_ttl": self.item_ttl, "signing_key": self._signing}
 
     @property
     def store(self) -> Store:
         """The store this dict keeps its values in."""
         return self._store
+
+    @property
+    def _backend(self) -> Store:
+        """The backend's own store, under the signing layer if there is one."""
+        return unsigned(self._store)
 
     @property
     def base_url(self) -> str:

@@ -49,7 +49,7 @@ class Params:
         self._immutable_items = immutable_items
         self._digest_len = _check_digest_len(digest_len)
         self._base_class_for_values = base_class_for_values
-        self._naming = Naming(file_type, self._name_digest_len(),
+        self._naming = Naming(self._format.extension, self._name_digest_len(),
                               refuse_value_names=self._digest_len == 0,
                               check_name=store.check_name)
         seconds = _ttl.check_ttl(ttl)
@@ -59,7 +59,8 @@ class Params:
 
     @property
     def file_type(self) -> str:
-        """``"pkl"``, ``"json"``, or the extension of a text format."""
+        """``"pkl"``, ``"json"``, ``"plain_json"`` (in ``.json`` files), or the
+        extension of a text format."""
         return self._file_type
 
     @property

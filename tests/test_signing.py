@@ -34,7 +34,7 @@ def raw(d: PersiDict) -> Any:
 
 
 def only_name(d: PersiDict) -> str:
-    (name,) = [n for n in raw(d).names(d._naming.suffix)]
+    (name,) = list(raw(d).names(d._naming.suffix))
     return name
 
 
@@ -64,18 +64,26 @@ def test_signed_values_read_back_on_every_path(make_dict: Callable[..., PersiDic
     d = make_dict(signing_key=KEY)
     d["a", "b"] = 1
     d.get_subdict("a")["c"] = 2
-    assert d["a", "c"] == 2 and d.get_many([("a", "b"), ("a", "c")]) == [1, 2]
-    assert sorted(d.values()) == [1, 2] and dict(d.items())[("a", "b")] == 1
+    assert d["a", "c"] == 2
+    assert d.get_many([("a", "b"), ("a", "c")]) == [1, 2]
+    assert sorted(d.values()) == [1, 2]
+    assert dict(d.items())[("a", "b")] == 1
     value, etag = d.get_with_etag(("a", "b"))
-    assert value == 1 and d.compare_and_set(("a", "b"), 10, etag)
-    assert not d.add(("a", "b"), 3) and d.add("n", 0)
-    assert d.incr("n") == 1 and d.transform("n", lambda v: v + 1) == 2
-    assert d.setdefault("s", "x") == "x" and d.holds("s", "x")
+    assert value == 1
+    assert d.compare_and_set(("a", "b"), 10, etag)
+    assert not d.add(("a", "b"), 3)
+    assert d.add("n", 0)
+    assert d.incr("n") == 1
+    assert d.transform("n", lambda v: v + 1) == 2
+    assert d.setdefault("s", "x") == "x"
+    assert d.holds("s", "x")
     assert [v for _, v in d.query("a")] == [10, 2]
-    assert d.pop("s") == "x" and "s" not in d
+    assert d.pop("s") == "x"
+    assert "s" not in d
     with d.lock("n"):
         d.set_many({"m": 5, ("a", "d"): 6})
-    assert d["m"] == 5 and d.get_subdict("a")["d"] == 6
+    assert d["m"] == 5
+    assert d.get_subdict("a")["d"] == 6
     assert sorted(d.get_subdict("a").values()) == [2, 6, 10]
 
 
@@ -108,7 +116,8 @@ def test_tampered_value_is_refused_by_every_read(make_dict: Callable[..., PersiD
     raw(d).write(name, signed[:37] + evil)  # a valid signature of other bytes
     with pytest.raises(SignatureError, match="bad signature"):
         READS[read](d, ("a", "b"))
-    assert not marker.exists() and ("a", "b") in d
+    assert not marker.exists()
+    assert ("a", "b") in d
     raw(d).write(name, signed[:-1] + bytes([signed[-1] ^ 1]))  # one bit flipped
     with pytest.raises(SignatureError, match="bad signature"):
         READS[read](d, ("a", "b"))
@@ -129,7 +138,8 @@ def test_value_moved_to_another_key_is_refused(make_dict: Callable[..., PersiDic
         sub["x"]
     with pytest.raises(SignatureError, match="bad signature"):
         d["sub", "x"]
-    assert sub["admin"] is True and d["sub", "admin"] is True  # where it was signed
+    assert sub["admin"] is True
+    assert d["sub", "admin"] is True
 
 
 def test_rotation_first_key_signs_all_verify(make_dict: Callable[..., PersiDict]) -> None:
@@ -155,7 +165,9 @@ def test_unsigned_dict_reading_signed_bytes_fails_cleanly(
 def test_signed_with_ttl_and_write_once(make_dict: Callable[..., PersiDict]) -> None:
     d = make_dict(signing_key=KEY, item_ttl=True, immutable_items=True)
     d.set("k", 1, ttl=3600)
-    assert d["k"] == 1 and d.expires_at("k") is not None and len(d) == 1
+    assert d["k"] == 1
+    assert d.expires_at("k") is not None
+    assert len(d) == 1
     once = WriteOnceDict(d, p_consistency_checks=1)
     once["k"] = 1
     assert once.consistency_checks_passed == 1
@@ -163,7 +175,7 @@ def test_signed_with_ttl_and_write_once(make_dict: Callable[..., PersiDict]) -> 
         d["k"] = 2
 
 
-@pytest.mark.parametrize("bad, error, match", [
+@pytest.mark.parametrize(("bad", "error", "match"), [
     (b"", ValueError, "signing_key is empty"),
     ("secret", TypeError, "signing_key must be bytes, not str"),
     (123, TypeError, "signing_key must be bytes, not int"),
@@ -184,11 +196,14 @@ def test_key_is_kept_out_of_repr_but_params_round_trip(
     d["k"] = 1
     text = repr(d)
     assert "signing_key=SigningKeys(<2 hidden>)" in text
-    assert repr(KEY)[2:-1] not in text and "kkkk" not in text and "oooo" not in text
+    assert repr(KEY)[2:-1] not in text
+    assert "kkkk" not in text
+    assert "oooo" not in text
     params = d.get_params()
     assert isinstance(params["signing_key"], SigningKeys)
     twin = type(d)(**params)
-    assert twin == d and twin["k"] == 1
+    assert twin == d
+    assert twin["k"] == 1
     assert make_dict(signing_key=KEY).get_params()["signing_key"] != params["signing_key"]
     assert make_dict().get_params()["signing_key"] is None
 
@@ -199,4 +214,5 @@ def test_pickled_dict_carries_its_key(make_dict: Callable[..., PersiDict]) -> No
         pytest.skip("an in-memory dict cannot be pickled")
     d["k"] = 1
     twin = pickle.loads(pickle.dumps(d))
-    assert twin["k"] == 1 and twin.get_params()["signing_key"] == SigningKeys(KEY)
+    assert twin["k"] == 1
+    assert twin.get_params()["signing_key"] == SigningKeys(KEY)

@@ -12,6 +12,7 @@ import pytest
 from s3_server import MotoServer
 
 from persidict import FileDirDict, LocalDict, PersiDict, S3Dict
+from persidict.stores._s3_probe import require_conditional_requests
 
 BACKENDS = ["file", "memory", "s3_mock", "s3_http"]
 S3_BACKENDS = ["s3_mock", "s3_http"]
@@ -118,12 +119,21 @@ def _dict_maker(backend: str, tmp_path: Any, request: pytest.FixtureRequest,
             stores = memory_stores.setdefault(place, LocalDict().store)
             return LocalDict(store=stores, **params)
         if backend in ("s3_mock", "s3_http"):
-            return S3Dict(bucket, root_prefix=place, base_dir=cache, endpoint_url=endpoint,
-                          **params)
+            d = S3Dict(bucket, root_prefix=place, base_dir=cache, endpoint_url=endpoint,
+                       **params)
+            probe_conditions(d)
+            return d
         raise AssertionError(backend)
 
     memory_stores: dict[str, Any] = {}
     return make
+
+
+def probe_conditions(d: S3Dict) -> None:
+    """Probe the endpoint of ``d`` for conditional requests now (once per endpoint and
+    process, see persidict/stores/_s3_probe.py), not inside a test's request count."""
+    store = d.s3_store
+    require_conditional_requests(store.client, store.bucket, store.prefix, "probe", "")
 
 
 @pytest.fixture(params=[False, True], ids=["no-cache", "cache"])

@@ -4,6 +4,7 @@ bytes with SignatureError before anything is decoded."""
 
 from __future__ import annotations
 
+import hmac
 import os
 import pickle
 from collections.abc import Callable
@@ -216,3 +217,14 @@ def test_pickled_dict_carries_its_key(make_dict: Callable[..., PersiDict]) -> No
     twin = pickle.loads(pickle.dumps(d))
     assert twin["k"] == 1
     assert twin.get_params()["signing_key"] == SigningKeys(KEY)
+
+
+def test_stored_bytes_are_the_documented_frame(make_dict: Callable[..., PersiDict]) -> None:
+    """Checked without the package's signing code: MAGIC, then HMAC-SHA256 over the key's
+    name from the root without digest suffixes, NUL and the payload, then the payload."""
+    d = make_dict(signing_key=KEY, file_type="plain_json")
+    d.get_subdict("cfg")["v1.2"] = {"on": True}
+    payload = d._format.dumps({"on": True})
+    stored = raw(d).read(d._name_of(("cfg", "v1.2")))
+    mac = hmac.digest(KEY, b"cfg/v1.2.json\0" + payload, "sha256")
+    assert stored == b"\xfePDS1" + mac + payload

@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from persidict import CorruptValueError, PersiDict, SignatureError, SigningKeys, WriteOnceDict
+from persidict import (
+    CorruptValueError,
+    OverlappingMultiDict,
+    PersiDict,
+    SignatureError,
+    SigningKeys,
+    WriteOnceDict,
+)
 
 KEY = b"k" * 32
 OTHER_KEY = b"o" * 32
@@ -228,3 +235,15 @@ def test_stored_bytes_are_the_documented_frame(make_dict: Callable[..., PersiDic
     stored = raw(d).read(d._name_of(("cfg", "v1.2")))
     mac = hmac.digest(KEY, b"cfg/v1.2.json\0" + payload, "sha256")
     assert stored == b"\xfePDS1" + mac + payload
+
+
+def test_overlapping_dicts_share_the_signing_key(make_dict: Callable[..., PersiDict]) -> None:
+    d = make_dict(signing_key=KEY)
+    shared = {k: v for k, v in d.get_params().items() if k != "file_type"}
+    m = OverlappingMultiDict(type(d), shared_subdicts_params=shared, plain_json={}, txt={})
+    m.plain_json["a"] = {"x": 1}
+    m.txt["b"] = "hi"
+    assert make_dict(file_type="plain_json", signing_key=KEY)["a"] == {"x": 1}
+    assert make_dict(file_type="txt", signing_key=KEY)["b"] == "hi"
+    with pytest.raises(CorruptValueError):  # an unsigned dict meets the signed frame
+        make_dict(file_type="txt")["b"]

@@ -10,7 +10,7 @@ from ._naming import Naming
 from .formats import format_for
 from .safe_str_tuple_signing import _check_digest_len
 from .stores import Store
-from .stores.signing_store import SigningKey, SigningStore, signing_keys, unsigned
+from .stores.signing_store import SigningKey, SigningKeys, SigningStore, signing_keys, unsigned
 
 if TYPE_CHECKING:
     from .persi_dict import PersiDict
@@ -43,7 +43,7 @@ class Params:
                 and not issubclass(base_class_for_values, self._format.value_type):
             raise ValueError(f"file_type {file_type!r} stores only"
                              f" {self._format.value_type.__name__} values")
-        self._signing = signing_keys(signing_key)
+        keys = signing_keys(signing_key)
         self._store = store
         self._file_type = file_type
         self._immutable_items = immutable_items
@@ -54,8 +54,8 @@ class Params:
                               check_name=store.check_name)
         seconds = _ttl.check_ttl(ttl)
         self._ttl = None if seconds is None and not item_ttl else _ttl.TTL(seconds, item_ttl)
-        if self._signing is not None:  # see stores/signing_store.py
-            self._store = SigningStore(store, self._signing, self._name_digest_len())
+        if keys is not None:  # see stores/signing_store.py
+            self._store = SigningStore(store, keys, self._name_digest_len())
 
     @property
     def file_type(self) -> str:
@@ -100,12 +100,17 @@ class Params:
         return {"file_type": self.file_type, "immutable_items": self.immutable_items,
                 "digest_len": self.digest_len,
                 "base_class_for_values": self.base_class_for_values, "ttl": self.ttl,
-                "item_ttl": self.item_ttl, "signing_key": self._signing}
+                "item_ttl": self.item_ttl, "signing_key": self._signing_keys}
 
     @property
     def store(self) -> Store:
         """The store this dict keeps its values in."""
         return self._store
+
+    @property
+    def _signing_keys(self) -> SigningKeys | None:
+        """The keys values are signed with (a subdict's know its folder), if any."""
+        return self._store.keys if isinstance(self._store, SigningStore) else None
 
     @property
     def _backend(self) -> Store:

@@ -247,3 +247,21 @@ def test_overlapping_dicts_share_the_signing_key(make_dict: Callable[..., PersiD
     assert make_dict(file_type="txt", signing_key=KEY)["b"] == "hi"
     with pytest.raises(CorruptValueError):  # an unsigned dict meets the signed frame
         make_dict(file_type="txt")["b"]
+
+
+def test_subdict_reopened_from_its_params_verifies_the_same_items(
+        make_dict: Callable[..., PersiDict]) -> None:
+    d = make_dict(signing_key=KEY)
+    d["a", "b"] = 1
+    sub = d.get_subdict("a")
+    params = sub.get_params()
+    assert repr(params["signing_key"]).startswith("SigningKeys(<1 hidden>, prefix=")
+    twin = type(sub)(**params)
+    assert twin["b"] == 1
+    twin["c"] = 2
+    assert d["a", "c"] == 2
+    if type(d).__name__ != "LocalDict":
+        assert pickle.loads(pickle.dumps(sub))["b"] == 1
+    moved = type(sub)(**{**params, "signing_key": KEY})  # the folder as a root of its own
+    with pytest.raises(SignatureError, match="bad signature"):
+        moved["b"]

@@ -30,17 +30,22 @@ _HEAD = len(MAGIC) + _MAC_LEN
 class SigningKeys:
     """The HMAC keys of a dict: the first signs, every one verifies (for rotation).
 
-    Its ``repr`` shows how many keys there are, never the keys; it pickles with the
-    keys (a worker reopening a pickled dict needs them).
+    ``prefix`` is the folder of a subdict's items from the signed dict's root (what
+    a subdict's ``get_params()`` carries, so that reopening it verifies the same
+    items). Its ``repr`` shows how many keys there are, never the keys; it pickles
+    with the keys (a worker reopening a pickled dict needs them).
+
+    >>> SigningKeys([b"new secret", b"old secret"])
+    SigningKeys(<2 hidden>)
 
     Raises:
         TypeError: for a key that is not ``bytes``, or a list holding one.
         ValueError: for an empty key or an empty list.
     """
 
-    __slots__ = ("_keys", "_pads")
+    __slots__ = ("_keys", "_pads", "prefix")
 
-    def __init__(self, signing_key: bytes | Sequence[bytes]) -> None:
+    def __init__(self, signing_key: bytes | Sequence[bytes], prefix: str = "") -> None:
         if isinstance(signing_key, (list, tuple)):
             keys = tuple(signing_key)
             if not keys:
@@ -50,22 +55,33 @@ class SigningKeys:
         else:
             _check_key(signing_key, "signing_key")
             keys = (signing_key,)  # type: ignore[assignment]
+        if not isinstance(prefix, str) or (prefix and not prefix.endswith("/")):
+            raise ValueError(f"signing_key prefix must be '' or end with '/', not {prefix!r}")
         self._keys: tuple[bytes, ...] = keys
         self._pads = [_pads(key) for key in keys]
+        self.prefix = prefix
+
+    def under(self, folder: str) -> SigningKeys:
+        """These keys for the items of a subfolder (a subdict's)."""
+        twin = object.__new__(SigningKeys)
+        twin._keys, twin._pads, twin.prefix = self._keys, self._pads, self.prefix + folder + "/"
+        return twin
 
     def __repr__(self) -> str:
-        return f"SigningKeys(<{len(self._keys)} hidden>)"
+        under = f", prefix={self.prefix!r}" if self.prefix else ""
+        return f"SigningKeys(<{len(self._keys)} hidden>{under})"
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SigningKeys) or len(other._keys) != len(self._keys):
+        if not isinstance(other, SigningKeys) or len(other._keys) != len(self._keys) \
+                or other.prefix != self.prefix:
             return False
         return all(hmac.compare_digest(a, b) for a, b in zip(self._keys, other._keys, strict=True))
 
     def __hash__(self) -> int:
-        return len(self._keys)
+        return hash((len(self._keys), self.prefix))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return SigningKeys, (list(self._keys),)
+        return SigningKeys, (list(self._keys), self.prefix)
 
     def sign(self, name: bytes, payload: bytes) -> bytes:
         """``payload`` framed with its signature under the first key."""
@@ -137,19 +153,17 @@ class SigningStore(Store):
     """``inner`` with each value signed on write and verified on every read.
 
     ``digest_len`` is that of the names' digest suffixes (stripped from the signed
-    name); ``prefix`` is the name of this store's folder from the dict's root.
+    name); ``keys.prefix`` is the name of this store's folder from the dict's root.
 
     Raises:
         SignatureError: on a read of bytes that are unsigned, tampered with, or
             signed for another name (nothing of them is returned).
     """
 
-    def __init__(self, inner: Store, keys: SigningKeys, digest_len: int,
-                 prefix: str = "") -> None:
+    def __init__(self, inner: Store, keys: SigningKeys, digest_len: int) -> None:
         self.inner = inner
         self.keys = keys
         self.digest_len = digest_len
-        self.prefix = prefix
         self._signed_names: dict[str, bytes] = {}
 
     @property
@@ -167,7 +181,7 @@ class SigningStore(Store):
     def _signed_name(self, name: str) -> bytes:
         found = self._signed_names.get(name)
         if found is None:
-            full = self.prefix + name
+            full = self.keys.prefix + name
             if self.digest_len:
                 full = "/".join(self._plain_part(p) for p in full.split("/"))
             if len(self._signed_names) >= 1 << 16:
@@ -296,8 +310,8 @@ class SigningStore(Store):
         return self.inner.dirs()
 
     def substore(self, dir_name: str) -> SigningStore:
-        return SigningStore(self.inner.substore(dir_name), self.keys, self.digest_len,
-                            self.prefix + dir_name + "/")
+        return SigningStore(self.inner.substore(dir_name), self.keys.under(dir_name),
+                            self.digest_len)
 
     def lock(self, name: str, timeout: float | None = None) -> AbstractContextManager[None]:
         return self.inner.lock(name, timeout)

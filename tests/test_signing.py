@@ -265,3 +265,15 @@ def test_subdict_reopened_from_its_params_verifies_the_same_items(
     moved = type(sub)(**{**params, "signing_key": KEY})  # the folder as a root of its own
     with pytest.raises(SignatureError, match="bad signature"):
         moved["b"]
+
+
+def test_overlapping_dicts_made_without_a_store_share_one(
+        make_dict: Callable[..., PersiDict]) -> None:
+    shared = make_dict(signing_key=KEY).get_params()
+    shared.pop("file_type")
+    shared.pop("store", None)  # a LocalDict's: the first dict's store is then shared
+    m = OverlappingMultiDict(type(make_dict()), shared, plain_json={}, txt={})
+    m.plain_json["a"] = {"n": 1}
+    m.txt["a"] = "notes"
+    twin = OverlappingMultiDict(**m.get_params())
+    assert (twin.plain_json["a"], twin.txt["a"]) == ({"n": 1}, "notes")

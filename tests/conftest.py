@@ -132,8 +132,7 @@ def _dict_maker(backend: str, tmp_path: Any, request: pytest.FixtureRequest,
 def probe_conditions(d: S3Dict) -> None:
     """Probe the endpoint of ``d`` for conditional requests now (once per endpoint and
     process, see persidict/stores/_s3_probe.py), not inside a test's request count."""
-    store = d.s3_store
-    require_conditional_requests(store.client, store.bucket, store.prefix, "probe", "")
+    require_conditional_requests(d.s3_store, "probe", "")
 
 
 @pytest.fixture(params=[False, True], ids=["no-cache", "cache"])

@@ -17,10 +17,13 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import StoreError
 from ._s3_client import botocore_errors, error_code
+
+if TYPE_CHECKING:
+    from .s3_store import S3Store
 
 PROBE_NAME = "#conditional-probe-"
 _BODY = b"persidict: does this endpoint honour conditional requests?"
@@ -34,16 +37,16 @@ _ignored: dict[str, str | None] = {}  # endpoint -> the header it ignores, None 
 _probing = threading.Lock()
 
 
-def require_conditional_requests(client: Any, bucket: str, prefix: str, op: str,
-                                 key: str) -> None:
-    """Return if the endpoint of ``client`` honours conditional requests (probing it
+def require_conditional_requests(store: S3Store, op: str, name: str) -> None:
+    """Return if the endpoint of ``store`` honours conditional requests (probing it
     first if this process has not yet); else raise.
 
     Raises:
-        StoreError: naming the endpoint, and the operation ``op`` on ``key`` refused
+        StoreError: naming the endpoint, and the operation ``op`` on ``name`` refused
             (nothing was sent for it), if the endpoint ignores the conditions; or
             if the probe itself failed.
     """
+    client, bucket, prefix = store.client, store.bucket, store.prefix
     endpoint = client.meta.endpoint_url
     ignored = _ignored.get(endpoint, _UNKNOWN)
     if ignored is _UNKNOWN:
@@ -54,7 +57,7 @@ def require_conditional_requests(client: Any, bucket: str, prefix: str, op: str,
     if ignored is not None:
         raise StoreError(
             f"S3 endpoint {endpoint} does not honour conditional requests (it ignored"
-            f" {ignored}): {op} of key {key!r} in bucket {bucket!r} refused. Atomic"
+            f" {ignored}): {op} of key {prefix + name!r} in bucket {bucket!r} refused. Atomic"
             " operations (add, compare_and_set, setdefault, transform, incr, pop,"
             " write-once items, locks) cannot be made safe there; plain reads, writes"
             " and deletes still work.")

@@ -207,7 +207,7 @@ class S3Store(Store):
         """Run a conditional write. If an earlier attempt may have been applied (a
         lost response: no answer at all, or a failed condition met by botocore's
         retry), ask S3 whether it was; see :mod:`._s3_conditional`."""
-        require_conditional_requests(self.client, self.bucket, self.prefix, op, self.prefix + name)
+        require_conditional_requests(self, op, name)
         client_error, botocore_error = botocore_errors()
 
         def attempt(watch: AttemptWatch) -> str | None:
@@ -265,8 +265,7 @@ class S3Store(Store):
             Bucket=self.bucket, Key=self.prefix + name))
 
     def delete_if(self, name: str, etag: str) -> bool:
-        require_conditional_requests(self.client, self.bucket, self.prefix,
-                                     "DeleteObject If-Match", self.prefix + name)
+        require_conditional_requests(self, "DeleteObject If-Match", name)
         client_error, _ = botocore_errors()
 
         def send(watch: AttemptWatch) -> bool:

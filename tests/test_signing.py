@@ -277,3 +277,15 @@ def test_overlapping_dicts_made_without_a_store_share_one(
     m.txt["a"] = "notes"
     twin = OverlappingMultiDict(**m.get_params())
     assert (twin.plain_json["a"], twin.txt["a"]) == ({"n": 1}, "notes")
+
+
+def test_ttl_reads_refuse_unsigned_values(make_dict: Callable[..., PersiDict],
+                                          tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    make_dict(item_ttl=True).set("k", RunsCommand(marker), ttl=3600)
+    d = make_dict(signing_key=KEY, ttl=3600, item_ttl=True)
+    for read in (lambda: d["k"], lambda: d.expires_at("k"), lambda: list(d.values()),
+                 lambda: d.get_with_etag("k"), lambda: list(d.query())):
+        with pytest.raises(SignatureError, match="not signed"):
+            read()
+    assert not marker.exists()

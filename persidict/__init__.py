@@ -3,7 +3,14 @@
 from ._version import __version__
 from .batch import Batch
 from .collection import Collection
-from .errors import BatchError, ConflictError, CorruptValueError, PersiDictError, StoreError
+from .errors import (
+    BatchError,
+    ConflictError,
+    CorruptValueError,
+    PersiDictError,
+    SignatureError,
+    StoreError,
+)
 from .events import Subscription
 from .file_dir_dict import FileDirDict
 from .history import ABSENT, UNRECORDED, Change
@@ -16,6 +23,7 @@ from .s3_dict import S3Dict  # boto3 is imported only when an S3Dict is made
 from .safe_chars import SAFE_CHARS_SET, get_safe_chars, replace_unsafe_chars
 from .safe_str_tuple import SafeStrTuple
 from .safe_str_tuple_signing import sign_safe_str_tuple, unsign_safe_str_tuple
+from .stores.signing_store import SigningKeys
 from .tools import CopyReport, SyncError, SyncReport, copy, sync
 from .tools import open_url as open  # noqa: F401 - not in __all__: `import *` keeps builtin open
 from .wrappers import PersiDictWrapper
@@ -49,6 +57,8 @@ __all__ = [
     "Proxy",
     "S3Dict",
     "SafeStrTuple",
+    "SignatureError",
+    "SigningKeys",
     "StoreError",
     "Subscription",
     "SyncError",

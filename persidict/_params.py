@@ -12,6 +12,7 @@ from ._recording import recording, unwrapped
 from .formats import format_for
 from .safe_str_tuple_signing import _check_digest_len
 from .stores import Store
+from .stores.signing_store import SigningKey, SigningKeys, SigningStore, signing_keys, unsigned
 
 if TYPE_CHECKING:
     from .persi_dict import PersiDict
@@ -29,7 +30,8 @@ class Params:
 
     def _init_params(self, store: Store, *, file_type: str, immutable_items: bool,
                      digest_len: int, base_class_for_values: type | None,
-                     ttl: float | None, item_ttl: bool, history: bool = False) -> None:
+                     ttl: float | None, item_ttl: bool, history: bool = False,
+                     signing_key: SigningKey = None) -> None:
         if not isinstance(store, Store):
             raise TypeError(f"store must be a persidict Store, not {type(store).__name__}")
         if not isinstance(history, bool):
@@ -46,20 +48,25 @@ class Params:
                 and not issubclass(base_class_for_values, self._format.value_type):
             raise ValueError(f"file_type {file_type!r} stores only"
                              f" {self._format.value_type.__name__} values")
-        self._store = recording(store, history=True) if history else store
+        keys = signing_keys(signing_key)
+        self._store = store
         self._file_type = file_type
         self._immutable_items = immutable_items
         self._digest_len = _check_digest_len(digest_len)
         self._base_class_for_values = base_class_for_values
-        self._naming = Naming(file_type, self._name_digest_len(),
+        self._naming = Naming(self._format.extension, self._name_digest_len(),
                               refuse_value_names=self._digest_len == 0,
                               check_name=store.check_name)
         seconds = _ttl.check_ttl(ttl)
         self._ttl = None if seconds is None and not item_ttl else _ttl.TTL(seconds, item_ttl)
+        if keys is not None:  # see stores/signing_store.py
+            store = SigningStore(store, keys, self._name_digest_len())
+        self._store = recording(store, history=True) if history else store
 
     @property
     def file_type(self) -> str:
-        """``"pkl"``, ``"json"``, or the extension of a text format."""
+        """``"pkl"``, ``"json"``, ``"plain_json"`` (in ``.json`` files), or the
+        extension of a text format."""
         return self._file_type
 
     @property
@@ -92,24 +99,20 @@ class Params:
         """Whether every change is recorded (``history=True``; see history.py)."""
         return _history.keeps_history(self)  # type: ignore[arg-type]
 
-    @property
-    def _backend_store(self) -> Store:
-        """The backend's store (under the recording one, with history or events)."""
-        return unwrapped(self._store)
-
     def _name_digest_len(self) -> int:
         """The digest length used in store names (S3 names carry none)."""
         return self.digest_len
 
     def get_params(self) -> dict[str, Any]:
         """The constructor arguments: ``type(d)(**d.get_params())`` reopens ``d``."""
-        return {"store": self._backend_store, **self._shared_params()}
+        return {"store": self._backend, **self._shared_params()}
 
     def _shared_params(self) -> dict[str, Any]:
         return {"file_type": self.file_type, "immutable_items": self.immutable_items,
                 "digest_len": self.digest_len,
                 "base_class_for_values": self.base_class_for_values, "ttl": self.ttl,
-                "item_ttl": self.item_ttl, "history": self.keeps_history}
+                "item_ttl": self.item_ttl, "history": self.keeps_history,
+                "signing_key": self._signing_keys}
 
     @property
     def store(self) -> Store:
@@ -120,6 +123,17 @@ class Params:
     def naming(self) -> Naming:
         """How this dict's keys become its store's names (``name(key)``, ``key(name)``)."""
         return self._naming
+
+    @property
+    def _signing_keys(self) -> SigningKeys | None:
+        """The keys values are signed with (a subdict's know its folder), if any."""
+        signed = unwrapped(self._store)
+        return signed.keys if isinstance(signed, SigningStore) else None
+
+    @property
+    def _backend(self) -> Store:
+        """The backend's own store, under the recording and signing layers."""
+        return unsigned(unwrapped(self._store))
 
     @property
     def base_url(self) -> str:

@@ -13,6 +13,11 @@ class CorruptValueError(PersiDictError, ValueError):
     """A stored value could not be decoded (truncated, corrupt, or foreign)."""
 
 
+class SignatureError(CorruptValueError):
+    """A value of a signed dict is unsigned, tampered with, or signed for another key;
+    it was refused before anything of it was decoded."""
+
+
 class StoreError(PersiDictError, OSError):
     """The storage backend failed; the message names operation, location and name."""
 

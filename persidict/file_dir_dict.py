@@ -7,6 +7,7 @@ from typing import Any
 
 from .persi_dict import PersiDict, ValueType
 from .stores import FileStore
+from .stores.signing_store import SigningKey
 
 _PEEK = 64  # names read to check the folder's digest_len: a few suffice
 
@@ -34,23 +35,25 @@ class FileDirDict(PersiDict[ValueType]):
                  file_type: str = "pkl", immutable_items: bool = False, digest_len: int = 8,
                  base_class_for_values: type | None = None, *, durable: bool = False,
                  ttl: float | None = None, item_ttl: bool = False,
-                 history: bool = False) -> None:
+                 history: bool = False, signing_key: SigningKey = None) -> None:
         if not isinstance(base_dir, (str, os.PathLike)):
             raise TypeError(f"base_dir must be a path, not {type(base_dir).__name__}")
         store = FileStore(base_dir, durable=durable, create=False)
         super().__init__(store, file_type=file_type, immutable_items=immutable_items,
                          digest_len=digest_len, base_class_for_values=base_class_for_values,
-                         ttl=ttl, item_ttl=item_ttl, history=history)
+                         ttl=ttl, item_ttl=item_ttl, history=history, signing_key=signing_key)
         # A folder written with another digest_len would look empty: name it instead.
         self._naming.check_layout(store.peek(_PEEK), store.root)
         store.make_root()  # only once every argument is checked
 
     def get_params(self) -> dict[str, Any]:
         return {"base_dir": self.base_dir, **self._shared_params(),
-                "durable": self._backend_store.durable}
+                "durable": self._folder.durable}
 
     @property
     def base_dir(self) -> str:
-        return self._backend_store.root
+        return self._folder.root
 
-    _backend_store: FileStore  # type: ignore[assignment]
+    @property
+    def _folder(self) -> FileStore:
+        return self._backend  # type: ignore[return-value]

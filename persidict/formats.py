@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import pickle
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any
 
 import lz4.frame
@@ -25,6 +27,12 @@ class Format(ABC):
 
     file_type: str
     value_type: type = object  # every value stored must be an instance
+
+    @property
+    def extension(self) -> str:
+        """What the stored names end with, after a dot (the ``file_type`` but for
+        formats that share another's files)."""
+        return self.file_type
 
     @abstractmethod
     def dumps(self, value: Any) -> bytes:
@@ -90,6 +98,67 @@ class JsonFormat(Format):
             raise CorruptValueError(f"not valid jsonpickle text: {e!r}") from e
 
 
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+class PlainJsonFormat(Format):
+    """``plain_json``: plain JSON, in ``.json`` files as any JSON tool reads them.
+
+    Writes take only JSON's own types: ``dict`` with ``str`` keys, ``list``,
+    ``str``, ``int``, finite ``float``, ``bool`` and ``None`` (not tuples, which
+    would come back as lists, nor subclasses). Reads parse with the stdlib ``json``
+    and nothing else: they never import or call anything, and a jsonpickle tag such
+    as ``{"py/object": ...}`` is read as the plain dict it is. It shares its files
+    with the ``json`` format: either reads what the other wrote in plain types.
+
+    >>> fmt = format_for("plain_json")
+    >>> fmt.loads(fmt.dumps({"retries": 3, "hosts": ["a", "b"]}))
+    {'retries': 3, 'hosts': ['a', 'b']}
+    """
+
+    file_type = "plain_json"
+
+    @property
+    def extension(self) -> str:
+        return "json"
+
+    def dumps(self, value: Any) -> bytes:
+        _check_plain_json(value)
+        try:
+            return json.dumps(value, indent=4, ensure_ascii=False, allow_nan=False).encode()
+        except RecursionError:
+            raise ValueError("plain_json: the value is nested too deeply") from None
+
+    def loads(self, data: bytes) -> Any:
+        try:
+            return json.loads(data)
+        except (ValueError, RecursionError) as e:
+            raise CorruptValueError(f"not valid JSON: {e!r}") from e
+
+
+def _check_plain_json(value: Any) -> None:
+    """Raise ``TypeError`` naming where ``value`` holds a non-JSON type (``ValueError``
+    for a NaN or infinite float), looking at each part once, without recursion."""
+    todo = [(value, "value")]
+    while todo:
+        item, where = todo.pop()
+        kind = type(item)
+        if kind in _JSON_SCALARS:
+            if kind is float and not math.isfinite(item):
+                raise ValueError(f"plain_json: {where} is {item}, which JSON cannot hold")
+        elif kind is list:
+            todo.extend((x, f"{where}[{i}]") for i, x in enumerate(item))
+        elif kind is dict:
+            for key, x in item.items():
+                if type(key) is not str:
+                    raise TypeError(f"plain_json: {where} has the key {key!r}"
+                                    f" ({type(key).__name__}); JSON object keys are str")
+                todo.append((x, f"{where}[{key!r}]"))
+        else:
+            raise TypeError(f"plain_json stores only dict (str keys), list, str, int, float,"
+                            f" bool and None; {where} is a {kind.__name__}")
+
+
 class TextFormat(Format):
     """Any other ``file_type``: the value is a ``str``, stored as UTF-8."""
 
@@ -112,11 +181,14 @@ class TextFormat(Format):
             raise CorruptValueError(f"not UTF-8 text: {e}") from e
 
 
-_SHARED: dict[str, Format] = {}
+_REGISTERED: dict[str, Callable[[], Format]] = {
+    "pkl": PickleFormat, "json": JsonFormat, "plain_json": PlainJsonFormat}
+_SHARED: dict[str, Format] = {}  # built on first use (jsonpickle is imported then)
 
 
 def format_for(file_type: str) -> Format:
-    """Return the format registered for ``file_type`` (text for unknown safe words).
+    """Return the format registered for ``file_type``: ``"pkl"``, ``"json"``
+    (jsonpickle), ``"plain_json"``, or text for any other safe word.
 
     Raises:
         TypeError: if ``file_type`` is not a str.
@@ -130,10 +202,6 @@ def format_for(file_type: str) -> Format:
             f"file_type {file_type!r} must be a non-empty word of letters, digits, _ and -"
         )
     if file_type not in _SHARED:
-        if file_type == "pkl":
-            _SHARED[file_type] = PickleFormat()
-        elif file_type == "json":
-            _SHARED[file_type] = JsonFormat()
-        else:
-            _SHARED[file_type] = TextFormat(file_type)
+        build = _REGISTERED.get(file_type)
+        _SHARED[file_type] = build() if build is not None else TextFormat(file_type)
     return _SHARED[file_type]

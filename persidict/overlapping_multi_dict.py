@@ -55,7 +55,7 @@ class OverlappingMultiDict:
         for file_type, params in self.individual_subdicts_params.items():
             d = dict_type(**{**self.shared_subdicts_params, **params, "file_type": file_type})
             if share_store and "store" not in params:
-                self.shared_subdicts_params["store"] = d.store
+                self.shared_subdicts_params["store"] = d.get_params()["store"]
                 share_store = False
             setattr(self, file_type, d)
 

@@ -35,6 +35,7 @@ from .safe_str_tuple import NonEmptyPersiDictKey as NonEmptyPersiDictKey  # re-e
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
 from .safe_str_tuple import PersiDictKey as PersiDictKey  # releases' import path
 from .stores import ItemInfo, Store
+from .stores.signing_store import SigningKey
 
 if TYPE_CHECKING:
     from .aio import AsyncPersiDict
@@ -70,10 +71,10 @@ class PersiDict(Params, AtomicUpdates, Generic[ValueType], MutableMapping[SafeSt
     def __init__(self, store: Store, *, file_type: str = "pkl", immutable_items: bool = False,
                  digest_len: int = 8, base_class_for_values: type | None = None,
                  ttl: float | None = None, item_ttl: bool = False,
-                 history: bool = False) -> None:
+                 history: bool = False, signing_key: SigningKey = None) -> None:
         self._init_params(store, file_type=file_type, immutable_items=immutable_items,
                           digest_len=digest_len, base_class_for_values=base_class_for_values,
-                          ttl=ttl, item_ttl=item_ttl, history=history)
+                          ttl=ttl, item_ttl=item_ttl, history=history, signing_key=signing_key)
 
     def __str__(self) -> str:
         """The items, as ``str(dict(d.items()))`` (``repr`` gives the parameters)."""

@@ -10,6 +10,7 @@ from .stores import FileStore
 from .stores._s3_client import ensure_bucket, make_s3_client
 from .stores.caching_store import CachingStore
 from .stores.s3_store import S3Store
+from .stores.signing_store import SigningKey
 
 _CACHE_FOLDER = "#objects-2"
 
@@ -47,7 +48,7 @@ class S3Dict(PersiDict[ValueType]):
                  client: Any = None, max_workers: int = 16, retry_mode: str = "standard",
                  max_attempts: int = 5, lock_lease: float = 30.0,
                  ttl: float | None = None, item_ttl: bool = False,
-                 history: bool = False) -> None:
+                 history: bool = False, signing_key: SigningKey = None) -> None:
         _check_str("bucket_name", bucket_name, allow_empty=False)
         _check_str("region", region)
         _check_str("root_prefix", root_prefix)
@@ -79,7 +80,7 @@ class S3Dict(PersiDict[ValueType]):
             store = CachingStore(remote, entries, immutable=immutable_items)
         super().__init__(store, file_type=file_type, immutable_items=immutable_items,
                          digest_len=digest_len, base_class_for_values=base_class_for_values,
-                         ttl=ttl, item_ttl=item_ttl, history=history)
+                         ttl=ttl, item_ttl=item_ttl, history=history, signing_key=signing_key)
         ensure_bucket(s3, bucket_name, region)
 
     def _name_digest_len(self) -> int:
@@ -88,7 +89,7 @@ class S3Dict(PersiDict[ValueType]):
     @property
     def s3_store(self) -> S3Store:
         """The S3 store under this dict (under its cache, if it has one)."""
-        store = self._backend_store
+        store = self._backend
         return store.remote if isinstance(store, CachingStore) else store  # type: ignore[return-value]
 
     @property

@@ -13,6 +13,7 @@ from s3_server import MotoServer
 
 from persidict import FileDirDict, LocalDict, PersiDict, S3Dict
 from persidict.stores import CachingStore, FileStore
+from persidict.stores._s3_probe import require_conditional_requests
 
 BACKENDS = ["file", "memory", "s3_mock", "s3_http", "tiered"]
 S3_BACKENDS = ["s3_mock", "s3_http"]
@@ -125,12 +126,20 @@ def _dict_maker(backend: str, tmp_path: Any, request: pytest.FixtureRequest,
             immutable = params.get("immutable_items") is True
             return PersiDict(CachingStore(*tiers, immutable=immutable), **params)
         if backend in ("s3_mock", "s3_http"):
-            return S3Dict(bucket, root_prefix=place, base_dir=cache, endpoint_url=endpoint,
-                          **params)
+            d = S3Dict(bucket, root_prefix=place, base_dir=cache, endpoint_url=endpoint,
+                       **params)
+            probe_conditions(d)
+            return d
         raise AssertionError(backend)
 
     memory_stores: dict[str, Any] = {}
     return make
+
+
+def probe_conditions(d: S3Dict) -> None:
+    """Probe the endpoint of ``d`` for conditional requests now (once per endpoint and
+    process, see persidict/stores/_s3_probe.py), not inside a test's request count."""
+    require_conditional_requests(d.s3_store, "probe", "")
 
 
 @pytest.fixture(params=[False, True], ids=["no-cache", "cache"])

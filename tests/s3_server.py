@@ -21,6 +21,9 @@ entry (``"ok"``) lets its request through, to space faults out. With
 ``"rate": r, "mix": [...], "seed": n`` in the body, each matching request past the
 scripted faults meets, with probability ``r``, a fault drawn from ``mix``;
 ``GET .../count`` returns the number of S3 requests served so far.
+
+``--ignore=If-None-Match,If-Match`` makes it an S3-compatible store that ignores
+those headers (they are stripped before moto sees the request), as some do.
 """
 
 from __future__ import annotations
@@ -52,8 +55,9 @@ class FaultInjector:
     """WSGI middleware: latency, scripted faults and a request counter in front of ``app``."""
 
     def __init__(self, app: Callable[[Environ, StartResponse], Iterable[bytes]], *,
-                 serial: bool = False) -> None:
+                 serial: bool = False, ignore: Iterable[str] = ()) -> None:
         self.app = app
+        self.ignored = ["HTTP_" + header.upper().replace("-", "_") for header in ignore]
         self.one_at_a_time = threading.Lock() if serial else contextlib.nullcontext()
         self.latency = 0.0
         self.faults: list[str] = []
@@ -81,6 +85,8 @@ class FaultInjector:
                 self.injected += 1
         if self.latency:
             time.sleep(self.latency)
+        for header in self.ignored:
+            environ.pop(header, None)
         if fault == "500-applied":
             self._moto(environ, lambda *a, **k: None)
         if fault in _ERROR_ANSWERS or fault == "500-applied":
@@ -137,14 +143,14 @@ def _hang_up(environ: Environ, start_response: StartResponse) -> None:
     start_response("500 Hung Up", [])  # the handler's write then meets the closed socket
 
 
-def serve(serial: bool) -> None:
+def serve(serial: bool, ignore: Iterable[str] = ()) -> None:
     """Serve moto's S3 behind a FaultInjector on a free port; print the port."""
     from moto.server import create_backend_app
     from werkzeug.serving import make_server
 
     # moto's S3 app itself: its multi-service dispatcher scans moto's package
     # folders on every request to find the service (40% of a GET's time).
-    app = FaultInjector(create_backend_app("s3"), serial=serial)
+    app = FaultInjector(create_backend_app("s3"), serial=serial, ignore=ignore)
     server = make_server("127.0.0.1", 0, app, threaded=True,
                          request_handler=_keep_alive_handler())
     print(server.server_port, flush=True)
@@ -206,13 +212,14 @@ def _keep_alive_handler() -> type:
 class MotoServer:
     """A child process serving S3 on 127.0.0.1; ``url`` is its endpoint."""
 
-    def __init__(self, *, serial: bool = False) -> None:
+    def __init__(self, *, serial: bool = False, ignore: Iterable[str] = ()) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         # The child's stderr goes to a file (a pipe nobody reads could fill and
         # block it), shown if the server does not start.
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - kept until stop()
         self.process = subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), *(["--serial"] if serial else [])],
+            [sys.executable, os.path.abspath(__file__), *(["--serial"] if serial else []),
+             *([f"--ignore={','.join(ignore)}"] if ignore else [])],
             stdout=subprocess.PIPE, stderr=self.stderr, env=env)
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
@@ -257,4 +264,5 @@ class MotoServer:
 
 
 if __name__ == "__main__":
-    serve(serial="--serial" in sys.argv)
+    ignored = [a.partition("=")[2] for a in sys.argv if a.startswith("--ignore=")]
+    serve(serial="--serial" in sys.argv, ignore=",".join(ignored).split(",") if ignored else ())

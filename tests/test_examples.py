@@ -118,6 +118,14 @@ EXPECTED = {
         re.escape("report: 53 items"),
         re.escape("config again: 3"),
     ],
+    "safety_example.py": [
+        re.escape("config: {'retries': 3, 'hosts': ['a', 'b']} | tagged is data: ['py/reduce']"),
+        re.escape("refused: plain_json stores only dict (str keys), list, str, int, float, bool"
+                  " and None; value['ids'] is a set"),
+        re.escape("run-1: 0.031 | repr shows SigningKeys(<1 hidden>)"),
+        re.escape("copied value refused: bad signature"),
+        re.escape("unsigned value refused: not signed"),
+    ],
 }
 
 

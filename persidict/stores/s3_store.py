@@ -23,6 +23,7 @@ from ._s3_client import (
     put_expiration_rule,
     watch_attempts,
 )
+from ._s3_probe import require_conditional_requests
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -211,6 +212,7 @@ class S3Store(Store):
         """Run a conditional write. If an earlier attempt may have been applied (a
         lost response: no answer at all, or a failed condition met by botocore's
         retry), ask S3 whether it was; see :mod:`._s3_conditional`."""
+        require_conditional_requests(self, op, name)
         client_error, botocore_error = botocore_errors()
 
         def attempt(watch: AttemptWatch) -> str | None:
@@ -268,6 +270,7 @@ class S3Store(Store):
             Bucket=self.bucket, Key=self.prefix + name))
 
     def delete_if(self, name: str, etag: str) -> bool:
+        require_conditional_requests(self, "DeleteObject If-Match", name)
         client_error, _ = botocore_errors()
 
         def send(watch: AttemptWatch) -> bool:

@@ -12,6 +12,7 @@ from .s3_dict import S3Dict  # boto3 is imported only when an S3Dict is made
 from .safe_chars import SAFE_CHARS_SET, get_safe_chars, replace_unsafe_chars
 from .safe_str_tuple import SafeStrTuple
 from .safe_str_tuple_signing import sign_safe_str_tuple, unsign_safe_str_tuple
+from .sqlite_dict import SqliteDict
 from .wrappers import PersiDictWrapper
 from .write_once_dict import WriteOnceDict
 
@@ -36,6 +37,7 @@ __all__ = [
     "PersiDictWrapper",
     "S3Dict",
     "SafeStrTuple",
+    "SqliteDict",
     "StoreError",
     "WriteOnceDict",
     "__version__",

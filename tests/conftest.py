@@ -11,9 +11,9 @@ import moto  # noqa: F401 - before any boto3 session exists, so mock_aws sees it
 import pytest
 from s3_server import MotoServer
 
-from persidict import FileDirDict, LocalDict, PersiDict, S3Dict
+from persidict import FileDirDict, LocalDict, PersiDict, S3Dict, SqliteDict
 
-BACKENDS = ["file", "memory", "s3_mock", "s3_http"]
+BACKENDS = ["file", "memory", "sqlite", "s3_mock", "s3_http"]
 S3_BACKENDS = ["s3_mock", "s3_http"]
 
 # S3 tests never reach AWS: fake credentials, and the in-process mock answers at an
@@ -114,6 +114,8 @@ def _dict_maker(backend: str, tmp_path: Any, request: pytest.FixtureRequest,
     def make(place: str = "main", **params: Any) -> PersiDict:
         if backend == "file":
             return FileDirDict(tmp_path / place, **params)
+        if backend == "sqlite":
+            return SqliteDict(tmp_path / f"{place}.db", **params)
         if backend == "memory":
             stores = memory_stores.setdefault(place, LocalDict().store)
             return LocalDict(store=stores, **params)

@@ -4,5 +4,6 @@ from ._base import ItemInfo, Store
 from .file_store import FileStore
 from .memory_store import MemoryStore
 from .s3_store import S3Store  # boto3 is imported only when a client is made
+from .sqlite_store import SqliteStore
 
-__all__ = ["FileStore", "ItemInfo", "MemoryStore", "S3Store", "Store"]
+__all__ = ["FileStore", "ItemInfo", "MemoryStore", "S3Store", "SqliteStore", "Store"]

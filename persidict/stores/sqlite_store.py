@@ -238,7 +238,7 @@ class SqliteStore(Store):
         rows = [self._row(name, data) for name, data in items]
         counts = self._in_one_transaction(_CREATE, rows) if rows else []
         cut = len(self._prefix)
-        return [row[0][cut:] for row, count in zip(rows, counts) if count == 0]
+        return [row[0][cut:] for row, count in zip(rows, counts, strict=True) if count == 0]
 
     def delete_many(self, names: Iterable[str]) -> None:
         """One transaction for the whole batch."""

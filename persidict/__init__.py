@@ -15,6 +15,7 @@ from .safe_str_tuple_signing import sign_safe_str_tuple, unsign_safe_str_tuple
 from .sqlite_dict import SqliteDict
 from .wrappers import PersiDictWrapper
 from .write_once_dict import WriteOnceDict
+from .zip_dict import ZipDict
 
 __all__ = [
     "DELETE_CURRENT",
@@ -40,6 +41,7 @@ __all__ = [
     "SqliteDict",
     "StoreError",
     "WriteOnceDict",
+    "ZipDict",
     "__version__",
     "get_safe_chars",
     "replace_unsafe_chars",

@@ -12,8 +12,9 @@ import pytest
 from s3_server import MotoServer
 
 from persidict import FileDirDict, LocalDict, PersiDict, S3Dict, SqliteDict
+from persidict.stores import ZipStore
 
-BACKENDS = ["file", "memory", "sqlite", "s3_mock", "s3_http"]
+BACKENDS = ["file", "memory", "sqlite", "zip", "s3_mock", "s3_http"]
 S3_BACKENDS = ["s3_mock", "s3_http"]
 
 # S3 tests never reach AWS: fake credentials, and the in-process mock answers at an
@@ -116,6 +117,10 @@ def _dict_maker(backend: str, tmp_path: Any, request: pytest.FixtureRequest,
             return FileDirDict(tmp_path / place, **params)
         if backend == "sqlite":
             return SqliteDict(tmp_path / f"{place}.db", **params)
+        if backend == "zip":
+            if place not in zip_stores:
+                zip_stores[place] = ZipStore(tmp_path / f"{place}.zip", mode="a")
+            return PersiDict(zip_stores[place], **params)
         if backend == "memory":
             stores = memory_stores.setdefault(place, LocalDict().store)
             return LocalDict(store=stores, **params)
@@ -125,7 +130,17 @@ def _dict_maker(backend: str, tmp_path: Any, request: pytest.FixtureRequest,
         raise AssertionError(backend)
 
     memory_stores: dict[str, Any] = {}
+    zip_stores: dict[str, ZipStore] = {}
+    request.addfinalizer(lambda: _close_zips(zip_stores))
     return make
+
+
+def _close_zips(stores: dict[str, ZipStore]) -> None:
+    for store in stores.values():
+        seen = {name: store.read(name) for name in store.names()}
+        store.close()
+        with ZipStore(store.path) as reopened:
+            assert {name: reopened.read(name) for name in reopened.names()} == seen
 
 
 @pytest.fixture(params=[False, True], ids=["no-cache", "cache"])

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from persidict import FileDirDict, LocalDict, OverlappingMultiDict, PersiDict
+from persidict.stores import ZipStore
 
 
 @pytest.fixture
@@ -102,6 +103,8 @@ def test_bad_construction(args: tuple[Any, ...], kwargs: dict[str, Any],
 def test_dicts_share_one_store_when_none_is_given(make_dict: Callable[..., PersiDict]) -> None:
     shared = make_dict().get_params()
     shared.pop("file_type")
+    if isinstance(shared.get("store"), ZipStore):
+        pytest.skip("a zip archive has one writer: both dicts take the fixture's store")
     shared.pop("store", None)  # a LocalDict's: each would otherwise make its own
     m = OverlappingMultiDict(type(make_dict()), shared, json={}, txt={})
     m.json["a"] = {"n": 1}
@@ -126,7 +129,7 @@ def test_get_params_gives_copies(multi: OverlappingMultiDict) -> None:
 
 
 def test_pickles_as_parameters(multi: OverlappingMultiDict) -> None:
-    if isinstance(multi.json, LocalDict):
+    if isinstance(multi.json, LocalDict) or isinstance(multi.json.store, ZipStore):
         with pytest.raises(TypeError, match="cannot be pickled"):
             pickle.dumps(multi)
         return

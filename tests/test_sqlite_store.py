@@ -247,3 +247,33 @@ def _try_lock(store: SqliteStore, q: Any) -> None:
             q.put(AssertionError("got a lock another process holds"))
     except TimeoutError as e:
         q.put(TimeoutError(str(e)))
+
+
+def test_names_by_time_walks_the_time_index(tmp_path: Path) -> None:
+    """Newest (or oldest) first, across chunks, in a substore too; ties by name."""
+    store = SqliteStore(tmp_path / "x.db")
+    names = [f"{'ab'[i % 2]}/n{i:04}.pkl" for i in range(1500)] + ["top.pkl", "b/other.txt"]
+    store.write_many((n, b"v") for n in names)  # one transaction: many equal mtimes
+    for i in range(0, 1500, 7):
+        store.write(names[i], b"again")
+    for where, suffix in [(store, ""), (store, ".pkl"), (store.substore("a"), ".pkl")]:
+        infos = [(i.mtime, i.name) for i in where.infos(suffix)]
+        newest = [(t, n) for n, t in where.names_by_time(suffix)]
+        oldest = [(t, n) for n, t in where.names_by_time(suffix, newest=False)]
+        assert newest == sorted(infos, reverse=True)
+        assert oldest == sorted(infos)
+    conn = store._db.connection()
+    plan = str(conn.execute("EXPLAIN QUERY PLAN SELECT name, mtime FROM items WHERE 1"
+                            " ORDER BY mtime DESC, name DESC LIMIT 16").fetchall())
+    assert "items_by_time" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan  # no sort: the index gives the order
+
+
+def test_newest_keys_reads_only_the_newest_rows(tmp_path: Path) -> None:
+    d = SqliteDict(tmp_path / "x.db")
+    for i in range(50):
+        d[f"k{i:02}"] = i
+    d.store.write("not a key's name", b"")  # skipped, not counted
+    assert d.newest_keys(3) == ["k49", "k48", "k47"]
+    assert d.oldest_keys(2) == ["k00", "k01"]
+    assert d.newest_keys() == [f"k{i:02}" for i in reversed(range(50))]

@@ -21,6 +21,7 @@ _CHUNK = 1000  # rows fetched per listing query
 _COLUMNS = "name, mtime, etag, size"
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS items (name TEXT PRIMARY KEY, mtime REAL NOT NULL,"
            " etag TEXT NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL)")
+_BY_TIME = "CREATE INDEX IF NOT EXISTS items_by_time ON items (mtime, name)"
 _WRITE = "INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?)"
 _CREATE = "INSERT OR IGNORE INTO items VALUES (?, ?, ?, ?, ?)"
 
@@ -66,6 +67,7 @@ class _Database:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")  # WAL: safe against crashed processes
             conn.execute(_SCHEMA)
+            conn.execute(_BY_TIME)
         except sqlite3.DatabaseError as e:
             conn.close()
             raise ValueError(f"{self.path!r} is not a SQLite database of persidict: {e}") from e
@@ -277,12 +279,24 @@ class SqliteStore(Store):
             if name.endswith(suffix):
                 yield ItemInfo(name[cut:], mtime, etag, size)
 
+    def names_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str]]]:
+        """One scan of the names."""
+        for folder, leaves, _ in self._by_folder("name", suffix):
+            yield folder, leaves
+
     def mtimes_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str], list[float]]]:
         """One scan of names and mtimes."""
+        return self._by_folder("name, mtime", suffix)
+
+    def _by_folder(self, columns: str, suffix: str
+                   ) -> Iterator[tuple[str, list[str], list[float]]]:
+        """Names (and mtimes, if ``columns`` has them) grouped by folder, in name order."""
         cut = len(self._prefix)
         folder, leaves, mtimes = "", list[str](), list[float]()
-        for name, mtime in self._range("name, mtime"):
-            if not name.endswith(suffix):
+        with_mtime = columns != "name"
+        for row in self._range(columns):
+            name = row[0]
+            if suffix and not name.endswith(suffix):
                 continue
             parent, _, leaf = name[cut:].rpartition("/")
             if parent != folder and leaves:
@@ -290,9 +304,34 @@ class SqliteStore(Store):
                 leaves, mtimes = [], []
             folder = parent
             leaves.append(leaf)
-            mtimes.append(mtime)
+            if with_mtime:
+                mtimes.append(row[1])
         if leaves:
             yield folder, leaves, mtimes
+
+    def names_by_time(self, suffix: str = "", *, newest: bool = True
+                      ) -> Iterator[tuple[str, float]]:
+        """A walk of the ``(mtime, name)`` index, in growing chunks."""
+        return self._by_time(suffix, "DESC" if newest else "ASC")
+
+    def _by_time(self, suffix: str, order: str) -> Iterator[tuple[str, float]]:
+        cut, chunk = len(self._prefix), 16
+        where = "name >= ? AND name < ?" if self._prefix else "1"
+        bounds: tuple[Any, ...] = (self._prefix, _after(self._prefix)) if self._prefix else ()
+        after = ""
+        while True:
+            rows = self._run(f"SELECT name, mtime FROM items WHERE {where}{after}"
+                             f" ORDER BY mtime {order}, name {order} LIMIT {chunk}",
+                             bounds).fetchall()
+            for name, mtime in rows:
+                if name.endswith(suffix):
+                    yield name[cut:], mtime
+            if len(rows) < chunk:
+                return
+            after = f" AND (mtime, name) {'<' if order == 'DESC' else '>'} (?, ?)"
+            bounds = (*bounds[:2], rows[-1][1], rows[-1][0]) if self._prefix \
+                else (rows[-1][1], rows[-1][0])
+            chunk = min(2 * chunk, _CHUNK)
 
     def _entries(self, start: str) -> Iterator[str]:
         """The entries of the top of this store from ``start`` on, in byte order: a

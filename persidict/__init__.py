@@ -13,6 +13,8 @@ from .safe_chars import SAFE_CHARS_SET, get_safe_chars, replace_unsafe_chars
 from .safe_str_tuple import SafeStrTuple
 from .safe_str_tuple_signing import sign_safe_str_tuple, unsign_safe_str_tuple
 from .sqlite_dict import SqliteDict
+from .tools import CopyReport, SyncError, SyncReport, copy, sync
+from .tools import open_url as open  # noqa: F401 - not in __all__: `import *` keeps builtin open
 from .wrappers import PersiDictWrapper
 from .write_once_dict import WriteOnceDict
 from .zip_dict import ZipDict
@@ -24,6 +26,7 @@ __all__ = [
     "Batch",
     "BatchError",
     "ConflictError",
+    "CopyReport",
     "CorruptValueError",
     "DeleteCurrentFlag",
     "FileDirDict",
@@ -40,11 +43,15 @@ __all__ = [
     "SafeStrTuple",
     "SqliteDict",
     "StoreError",
+    "SyncError",
+    "SyncReport",
     "WriteOnceDict",
     "ZipDict",
     "__version__",
+    "copy",
     "get_safe_chars",
     "replace_unsafe_chars",
     "sign_safe_str_tuple",
+    "sync",
     "unsign_safe_str_tuple",
 ]

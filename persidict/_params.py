@@ -102,9 +102,21 @@ class Params:
         return self._store
 
     @property
+    def naming(self) -> Naming:
+        """How this dict's keys become its store's names (``name(key)``, ``key(name)``)."""
+        return self._naming
+
+    @property
     def base_url(self) -> str:
         """Where the items live, as a URL."""
         return self._store.url
+
+    @property
+    def url(self) -> str:
+        """The URL ``persidict.open`` reads back to a dict equal to this one."""
+        from .tools.urls import url_of  # the tools layer sits above this one
+
+        return url_of(self)  # type: ignore[arg-type]
 
     @property
     def base_dir(self) -> str | None:

@@ -40,6 +40,10 @@ class MemoryStore(Store):
     def url(self) -> str:
         return f"memory://{id(self._memory):x}/{self._prefix}"
 
+    def root(self) -> MemoryStore:
+        """The store of the whole memory this one is a substore of (itself at the top)."""
+        return self if not self._prefix else MemoryStore(_memory=self._memory)
+
     def _get(self, name: str) -> tuple[bytes, ItemInfo]:
         try:
             return self._memory.items[self._prefix + name]

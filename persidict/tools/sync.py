@@ -1,0 +1,447 @@
+"""copy and sync between any two dicts.
+
+The contract: every item is copied whole or not at all (each write is one
+atomic store write), so an interrupted call leaves each destination item either
+as it was or as the source's. ``sync`` copies only what differs (size, then
+content MD5: S3 listings carry it for single-part uploads, other stores' bytes
+are hashed where they are); it deletes, with ``delete=True``, only after a copy
+pass without errors, and each delete is conditional on the version it listed.
+A failed item is reported by key, the others still go, and the call raises
+:class:`SyncError` at the end.
+
+Between plain dicts of the same ``file_type`` the bytes move as they are, name to
+name at the store level (no decode/encode); otherwise (other formats, per-item
+expiry in the source, wrappers or features this module does not know) values go
+through the dicts' own reads and writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import PersiDictError
+from ..file_dir_dict import FileDirDict
+from ..local_dict import LocalDict
+from ..persi_dict import PersiDict
+from ..s3_dict import S3Dict
+from ..safe_str_tuple import SafeStrTuple
+from ..stores import ItemInfo, S3Store, Store
+from ..stores.caching_store import CachingStore
+
+Progress = Callable[[int, "int | None"], object]
+CHUNK = 256  # items read and written per bulk call (and per progress report)
+_MD5 = re.compile("[0-9a-f]{32}")
+_DELETERS = 16  # conditional deletes in flight at a time
+# Parameters whose meaning byte copies keep; a dict with any other parameter set
+# (a feature this module does not know) is copied value by value.
+_PLAIN_PARAMS = frozenset({
+    "base_dir", "store", "bucket_name", "region", "root_prefix", "endpoint_url", "client",
+    "max_workers", "retry_mode", "max_attempts", "lock_lease", "durable", "file_type",
+    "immutable_items", "digest_len", "base_class_for_values", "ttl", "item_ttl"})
+
+
+@dataclass
+class CopyReport:
+    """What a :func:`copy` did: keys copied, keys gone from the source before they
+    could be read (``vanished``), failures by key, and the bytes written."""
+
+    copied: list[SafeStrTuple] = field(default_factory=list)
+    vanished: list[SafeStrTuple] = field(default_factory=list)
+    failed: dict[SafeStrTuple, Exception] = field(default_factory=dict)
+    bytes_copied: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON-ready data (keys written ``a/b/c``)."""
+        data: dict[str, Any] = {}
+        for name, value in vars(self).items():
+            if isinstance(value, dict):
+                value = {_path(k): f"{type(e).__name__}: {e}" for k, e in value.items()}
+            elif isinstance(value, list):
+                value = [_path(k) for k in value]
+            data[name] = value
+        return data
+
+
+@dataclass
+class SyncReport(CopyReport):
+    """What a :func:`sync` did (or, with ``dry_run``, would do): also the keys
+    left alone because they are equal (``skipped``), ``deleted``, and ``kept``:
+    keys to delete that changed after they were listed, so were not deleted."""
+
+    skipped: list[SafeStrTuple] = field(default_factory=list)
+    deleted: list[SafeStrTuple] = field(default_factory=list)
+    kept: list[SafeStrTuple] = field(default_factory=list)
+    dry_run: bool = False
+
+
+class SyncError(PersiDictError):
+    """Some items failed to copy; every other item was copied (no delete was made).
+    ``report`` says what happened; ``failed_keys`` lists the failures."""
+
+    def __init__(self, report: CopyReport) -> None:
+        keys = [_path(k) for k in report.failed]
+        shown = ", ".join(keys[:10]) + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")
+        first = next(iter(report.failed.values()))
+        super().__init__(f"{len(keys)} item(s) failed: {shown} (first error:"
+                         f" {type(first).__name__}: {first})", report)
+
+    @property
+    def report(self) -> CopyReport:
+        return self.args[1]  # type: ignore[no-any-return]
+
+    @property
+    def failed_keys(self) -> list[SafeStrTuple]:
+        return list(self.report.failed)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _path(key: SafeStrTuple) -> str:
+    return "/".join(key)
+
+
+def copy(src: PersiDict[Any], dst: PersiDict[Any], *,
+         progress: Progress | None = None) -> CopyReport:
+    """Copy every item of ``src`` onto ``dst`` (replacing what ``dst`` holds under
+    the same keys), concurrently where a side is S3.
+
+    >>> from persidict import LocalDict
+    >>> src, dst = LocalDict(), LocalDict()
+    >>> src["a"] = 1
+    >>> copy(src, dst).copied, dst["a"]
+    ([SafeStrTuple('a')], 1)
+
+    Raises:
+        TypeError: if ``src`` or ``dst`` is not a PersiDict, or ``progress`` is not
+            callable.
+        ValueError: if ``src`` and ``dst`` overlap (the same store, or one inside
+            the other).
+        SyncError: at the end, if some items failed (the others were copied).
+    """
+    transfer = _Transfer(src, dst, progress)
+    keys = list(transfer.src.listing())
+    report = CopyReport()
+    transfer.copy(keys, report, total=len(keys))
+    if report.failed:
+        raise SyncError(report)
+    return report
+
+
+def sync(src: PersiDict[Any], dst: PersiDict[Any], *, delete: bool = False,
+         dry_run: bool = False, progress: Progress | None = None) -> SyncReport:
+    """Make ``dst`` hold what ``src`` holds: copy the items that are missing from
+    ``dst`` or differ, and with ``delete`` remove the items ``src`` lacks (only
+    once every copy succeeded; each delete only if the item is still the
+    version listed). ``dry_run`` reports what would be done and changes nothing.
+
+    Raises:
+        TypeError, ValueError: as :func:`copy`; ``TypeError`` also for a
+            non-bool ``delete`` or ``dry_run``.
+        SyncError: at the end, if some items failed (then nothing was deleted).
+    """
+    for name, flag in (("delete", delete), ("dry_run", dry_run)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be a bool, not {type(flag).__name__}")
+    transfer = _Transfer(src, dst, progress)
+    source, target = transfer.src.listing(), transfer.dst.listing()
+    report = SyncReport(dry_run=dry_run)
+    changed = transfer.differing(source, target, report)
+    gone = [key for key in target if key not in source] if delete else []
+    total = len(changed) + len(gone)
+    if dry_run:
+        report.copied, report.deleted = changed, gone
+        return report
+    transfer.copy(changed, report, total=total)
+    if report.failed:
+        raise SyncError(report)
+    transfer.delete(gone, target, report, done=len(changed), total=total)
+    return report
+
+
+class _Side:
+    """One dict of a transfer, listed as ``{key: ItemInfo}`` when its bytes can be
+    moved as they are (``raw``), else as ``{key: None}`` through the dict."""
+
+    def __init__(self, d: PersiDict[Any], what: str) -> None:
+        if not isinstance(d, PersiDict):
+            raise TypeError(f"{what} must be a PersiDict, not {type(d).__name__}")
+        self.d = d
+        self.raw = _is_plain(d)
+
+    @property
+    def store(self) -> Store:
+        return self.d.store
+
+    def listing(self) -> dict[SafeStrTuple, ItemInfo | None]:
+        if not self.raw:
+            return dict.fromkeys(self.d.keys())
+        key_of = self.d.naming.key
+        found: dict[SafeStrTuple, ItemInfo | None] = {}
+        for info in self.store.infos(self.d.naming.suffix):
+            key = key_of(info.name)
+            if key is not None:
+                found[key] = info
+        if self.d.ttl is not None or self.d.item_ttl:  # expired items are absent
+            live = set(self.d.keys())
+            found = {k: info for k, info in found.items() if k in live}
+        return found
+
+    def name(self, key: SafeStrTuple) -> str:
+        return self.d.naming.name(key)
+
+
+def _is_plain(d: PersiDict[Any]) -> bool:
+    """Whether ``d``'s stored bytes are its values as its format writes them, and
+    a store write is what ``d[k] = v`` would do (no wrapper, no unknown feature)."""
+    if type(d) not in (PersiDict, FileDirDict, S3Dict, LocalDict):
+        return False
+    return all(name in _PLAIN_PARAMS or not value for name, value in d.get_params().items())
+
+
+class _Transfer:
+    def __init__(self, src: PersiDict[Any], dst: PersiDict[Any],
+                 progress: Progress | None) -> None:
+        self.src, self.dst = _Side(src, "src"), _Side(dst, "dst")
+        if progress is not None and not callable(progress):
+            raise TypeError(f"progress must be callable or None, not {type(progress).__name__}")
+        self.progress = progress
+        _check_apart(src, dst)
+        self.raw = self.src.raw and self.dst.raw and _bytes_fit(src, dst)
+
+    def report_progress(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(done, total)
+
+    # --- what differs
+
+    def differing(self, source: dict[SafeStrTuple, ItemInfo | None],
+                  target: dict[SafeStrTuple, ItemInfo | None],
+                  report: SyncReport) -> list[SafeStrTuple]:
+        """The keys of ``source`` that ``target`` lacks or holds otherwise; the
+        equal ones go to ``report.skipped``."""
+        changed = [key for key in source if key not in target]
+        both = [key for key in source if key in target]
+        if self.raw:
+            changed += [k for k in both if _size(source[k]) != _size(target[k])]
+            both = [k for k in both if _size(source[k]) == _size(target[k])]
+            ours = _digests(self.src.store, [source[k] for k in both])  # type: ignore[misc]
+            theirs = _digests(self.dst.store, [target[k] for k in both])  # type: ignore[misc]
+            for key in both:
+                mine = ours.get(source[key].name)  # type: ignore[union-attr]
+                if mine is not None and mine == theirs.get(target[key].name):  # type: ignore[union-attr]
+                    report.skipped.append(key)
+                else:
+                    changed.append(key)
+            return changed
+        for chunk in _chunks(both):
+            read, held = _values(self.src.d, chunk), _values(self.dst.d, chunk)
+            for key in chunk:
+                if key in read and key in held and _equal(read[key], held[key]):
+                    report.skipped.append(key)
+                else:
+                    changed.append(key)
+        return changed
+
+    # --- copying
+
+    def copy(self, keys: list[SafeStrTuple], report: CopyReport, *, total: int) -> None:
+        done = 0
+        self.report_progress(done, total)
+        move = self._copy_bytes if self.raw else self._copy_values
+        for chunk in _chunks(keys):
+            move(chunk, report)
+            done += len(chunk)
+            self.report_progress(done, total)
+
+    def _copy_bytes(self, keys: list[SafeStrTuple], report: CopyReport) -> None:
+        src_names = {self.src.name(k): k for k in keys}
+        pairs: list[tuple[str, bytes]] = []
+        written: dict[str, SafeStrTuple] = {}
+        for name, data in _read_each(self.src.store, list(src_names), report.failed, src_names):
+            key = src_names[name]
+            if data is None:
+                report.vanished.append(key)
+                continue
+            try:
+                target = self.dst.name(key)
+            except (TypeError, ValueError) as e:  # e.g. too long a name for that store
+                report.failed[key] = e
+                continue
+            pairs.append((target, data))
+            written[target] = key
+        failures = self._write(pairs)
+        for target, data in pairs:
+            key = written[target]
+            if target in failures:
+                report.failed[key] = failures[target]
+            else:
+                report.copied.append(key)
+                report.bytes_copied += len(data)
+
+    def _write(self, pairs: list[tuple[str, bytes]]) -> dict[str, Exception]:
+        store = self.dst.store
+        if not self.dst.d.immutable_items:
+            return store.try_write_many(pairs)
+        present, failures = store.try_create_many(pairs)
+        for name in present:
+            failures[name] = KeyError(f"{name!r} is write-once and already holds other bytes")
+        return failures
+
+    def _copy_values(self, keys: list[SafeStrTuple], report: CopyReport) -> None:
+        values = _values(self.src.d, keys, report.failed)
+        report.vanished.extend(k for k in keys if k not in values and k not in report.failed)
+        pairs = list(values.items())
+        try:
+            self.dst.d.set_many(pairs)
+            report.copied.extend(values)
+            return
+        except Exception:  # told apart item by item below
+            pass
+        for key, value in pairs:
+            try:
+                self.dst.d[key] = value
+            except Exception as e:  # reported by key; the others still go
+                report.failed[key] = e
+            else:
+                report.copied.append(key)
+
+    # --- deleting
+
+    def delete(self, keys: list[SafeStrTuple], listed: dict[SafeStrTuple, ItemInfo | None],
+               report: SyncReport, *, done: int, total: int) -> None:
+        def delete_one(key: SafeStrTuple) -> bool | Exception:
+            try:
+                return self._delete_if_unchanged(key, listed[key])
+            except Exception as e:  # reported by key
+                return e
+
+        with ThreadPoolExecutor(_DELETERS) as pool:
+            for chunk in _chunks(keys):
+                for key, outcome in zip(chunk, pool.map(delete_one, chunk), strict=True):
+                    if isinstance(outcome, Exception):
+                        report.failed[key] = outcome
+                    elif outcome:
+                        report.deleted.append(key)
+                    else:
+                        report.kept.append(key)
+                done += len(chunk)
+                self.report_progress(done, total)
+        if report.failed:
+            raise SyncError(report)
+
+    def _delete_if_unchanged(self, key: SafeStrTuple, info: ItemInfo | None) -> bool:
+        if info is not None:
+            return self.dst.store.delete_if(info.name, info.etag)
+        d = self.dst.d
+        try:
+            return d.compare_and_delete(key, d.etag(key))
+        except KeyError:  # gone already
+            return False
+
+
+def _check_apart(src: PersiDict[Any], dst: PersiDict[Any]) -> None:
+    a, b = _place(src.store), _place(dst.store)
+    if a.startswith(b) or b.startswith(a):
+        what = "the same store" if a == b else "overlapping stores (one is inside the other)"
+        raise ValueError(f"src and dst are {what}: {src.base_url} and {dst.base_url}")
+
+
+def _place(store: Store) -> str:
+    """Where ``store``'s names live, so that one inside another starts with it."""
+    url = store.url if store.url.endswith("/") else store.url + "/"
+    if isinstance(store, CachingStore):
+        store = store.remote
+    if isinstance(store, S3Store):  # the same bucket name on two endpoints is two places
+        return f"{store.client.meta.endpoint_url} {url}"
+    return url
+
+
+def _bytes_fit(src: PersiDict[Any], dst: PersiDict[Any]) -> bool:
+    """Whether ``src``'s bytes are what ``dst`` would write for the same values."""
+    if src.file_type != dst.file_type or src.item_ttl:
+        return False
+    if dst.immutable_items and (dst.ttl is not None or dst.item_ttl):
+        return False  # a create over an expired item is the TTL policy's to make
+    wanted, given = dst.base_class_for_values, src.base_class_for_values
+    return wanted is None or (given is not None and issubclass(given, wanted))
+
+
+def _size(info: ItemInfo | None) -> int:
+    return -1 if info is None else info.size
+
+
+def _digests(store: Store, infos: list[ItemInfo]) -> dict[str, str]:
+    """The content MD5 of each listed name still there: from the listing where it
+    carries them, else by reading (concurrently where the store can)."""
+    found, unread = {}, []
+    for info in infos:
+        if store.content_md5_in_listing and _MD5.fullmatch(info.etag):
+            found[info.name] = info.etag
+        else:
+            unread.append(info.name)
+    for chunk in _chunks(unread):
+        for name, data in _read_each(store, chunk, {}, {}):
+            if data is not None:
+                found[name] = hashlib.md5(data, usedforsecurity=False).hexdigest()
+    return found
+
+
+def _read_each(store: Store, names: list[str], failed: dict[SafeStrTuple, Exception],
+               keys: dict[str, SafeStrTuple]) -> Iterator[tuple[str, bytes | None]]:
+    """``store.read_many(names)``; if it fails, one name at a time, each failure
+    noted in ``failed`` under its key (or left out, with no key)."""
+    try:
+        yield from list(store.read_many(names))
+        return
+    except Exception:  # told apart name by name below
+        pass
+    for name in names:
+        try:
+            yield name, store.read_or_none(name)
+        except Exception as e:  # reported by key
+            if name in keys:
+                failed[keys[name]] = e
+
+
+def _values(d: PersiDict[Any], keys: list[SafeStrTuple],
+            failed: dict[SafeStrTuple, Exception] | None = None) -> dict[SafeStrTuple, Any]:
+    """The values of ``keys`` still in ``d`` (one bulk read; if it fails, one key at
+    a time, each failure noted in ``failed``)."""
+    try:
+        return dict(zip(keys, d.get_many(keys), strict=True))
+    except Exception:  # a key gone or failing: told apart below
+        pass
+    found = {}
+    for key in keys:
+        try:
+            found[key] = d[key]
+        except KeyError:
+            continue
+        except Exception as e:  # reported by key
+            if failed is not None:
+                failed[key] = e
+    return found
+
+
+def _equal(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except Exception:  # e.g. numpy arrays: an ambiguous truth value is "differs"
+        return False
+
+
+def _chunks(items: Iterable[SafeStrTuple] | list[str]) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

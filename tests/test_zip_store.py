@@ -277,3 +277,22 @@ def test_zip_dict_round_trips_its_parameters(tmp_path: Path) -> None:
     assert twin == reader
     assert twin["k"] == {"v": 1}
     assert twin["q", "r"] == 2
+
+
+def test_zip_urls_open_the_archive(tmp_path: Path) -> None:
+    import persidict
+
+    writer = persidict.open(f"zip://{tmp_path}/x.zip?mode=a&file_type=json&root_prefix=p")
+    assert isinstance(writer, ZipDict)
+    writer["k"] = [1]
+    url = writer.url
+    assert url == f"zip://{tmp_path}/x.zip?mode=a&root_prefix=p/&file_type=json"
+    with pytest.raises(StoreError, match="already open"):
+        persidict.open(url)
+    writer.close()
+    reader = persidict.open(f"zip://{tmp_path}/x.zip?file_type=json&root_prefix=p",
+                            must_exist=True)
+    assert reader["k"] == [1]
+    assert persidict.open(reader.url) == reader
+    with pytest.raises(FileNotFoundError, match="no file"):
+        persidict.open(f"zip://{tmp_path}/none.zip", must_exist=True)

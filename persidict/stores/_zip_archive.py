@@ -95,6 +95,8 @@ class Archive:
             raise FileNotFoundError(f"no zip archive at {path!r} (mode 'a' creates one)")
         if exists:  # checked before the lock file is made: a bad archive changes nothing
             read_members(path)[0].close()
+        if writable:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
         self._lock_fd = self._take_lock()
         self._base: zipfile.ZipFile | None = None
         self.entries: dict[str, Entry] = {}

@@ -135,7 +135,7 @@ class SqliteStore(Store):
 
     @property
     def url(self) -> str:
-        return f"sqlite://{self._db.path}" + (f"#{self._prefix}" if self._prefix else "")
+        return f"sqlite://{self._db.path}/{self._prefix}"  # names inside the file
 
     def _run(self, sql: str, args: tuple[Any, ...], name: str = "") -> sqlite3.Cursor:
         try:

@@ -88,7 +88,7 @@ class ZipStore(Store):
 
     @property
     def url(self) -> str:
-        return f"zip://{self._archive.path}" + (f"#{self._prefix}" if self._prefix else "")
+        return f"zip://{self._archive.path}/{self._prefix}"  # names inside the file
 
     def __reduce__(self) -> tuple[Any, ...]:
         if self.mode == "a":

@@ -296,3 +296,15 @@ def test_zip_urls_open_the_archive(tmp_path: Path) -> None:
     assert persidict.open(reader.url) == reader
     with pytest.raises(FileNotFoundError, match="no file"):
         persidict.open(f"zip://{tmp_path}/none.zip", must_exist=True)
+
+
+def test_unzipped_archive_is_a_folder_dict(tmp_path: Path) -> None:
+    from persidict import FileDirDict
+
+    with ZipDict(tmp_path / "x.zip", file_type="json", mode="a") as d:
+        d["service", "retries"] = 3
+        d["top"] = {"a": 1}
+    with zipfile.ZipFile(tmp_path / "x.zip") as z:
+        z.extractall(tmp_path / "folder")
+    assert dict(FileDirDict(tmp_path / "folder", file_type="json").items()) \
+        == {("service", "retries"): 3, "top": {"a": 1}}

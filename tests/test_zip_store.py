@@ -308,3 +308,9 @@ def test_unzipped_archive_is_a_folder_dict(tmp_path: Path) -> None:
         z.extractall(tmp_path / "folder")
     assert dict(FileDirDict(tmp_path / "folder", file_type="json").items()) \
         == {("service", "retries"): 3, "top": {"a": 1}}
+
+
+def test_reader_of_a_new_archive_not_yet_written_is_told_so(tmp_path: Path) -> None:
+    with ZipStore(tmp_path / "new.zip", mode="a"), \
+            pytest.raises(StoreError, match="open for writing"):
+        ZipStore(tmp_path / "new.zip")

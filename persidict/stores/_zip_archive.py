@@ -92,6 +92,7 @@ class Archive:
             raise ValueError(f"zip path {path!r} is a folder, not a file")
         exists = os.path.exists(path)
         if not exists and not writable:
+            self._refuse_if_written()
             raise FileNotFoundError(f"no zip archive at {path!r} (mode 'a' creates one)")
         if exists:  # checked before the lock file is made: a bad archive changes nothing
             read_members(path)[0].close()
@@ -127,6 +128,22 @@ class Archive:
             raise StoreError(f"zip archive {self.path!r} is open for writing in another"
                              " handle or process; read it once that writer is closed") from None
         return fd
+
+    def _refuse_if_written(self) -> None:
+        """``StoreError`` if a writer holds the archive (one that is not yet
+        committed for the first time); makes no lock file."""
+        try:
+            fd = os.open(self.path + ".lock", os.O_RDWR)
+        except FileNotFoundError:
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(f"zip archive {self.path!r} is open for writing in another"
+                             " handle or process (and not yet written); read it once that"
+                             " writer is closed") from None
+        finally:
+            os.close(fd)
 
     def check_usable(self, writing: bool = False) -> None:
         """Raise ``StoreError`` if this handle is closed, read-only for a write, or

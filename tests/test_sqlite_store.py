@@ -48,6 +48,16 @@ def test_foreign_database_without_our_table_gets_it(tmp_path: Path) -> None:
         assert conn.execute("SELECT id FROM users").fetchall() == [(7,)]
 
 
+def test_foreign_table_of_our_name_is_refused_unharmed(tmp_path: Path) -> None:
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE items (sku TEXT, price REAL)")
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match=r"table 'items' that is not persidict's"):
+        SqliteDict(path)
+    assert path.read_bytes() == before
+
+
 @pytest.mark.parametrize("path", [42, None, b"x.db"])
 def test_path_of_the_wrong_type(path: Any) -> None:
     with pytest.raises(TypeError, match="path must be a path"):

@@ -25,6 +25,7 @@ _BY_TIME = "CREATE INDEX IF NOT EXISTS items_by_time ON items (mtime, name)"
 _WRITE = "INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?)"
 _CREATE = "INSERT OR IGNORE INTO items VALUES (?, ?, ?, ?, ?)"
 
+_inherited: list[sqlite3.Connection] = []  # a forked child's copies, kept open, never used
 _forks = [0]  # how many forks this process descends through: a connection never crosses one
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=lambda: _forks.__setitem__(0, _forks[0] + 1))
@@ -53,6 +54,8 @@ class _Database:
         local = self._local
         conn = getattr(local, "conn", None)
         if conn is None or local.forks != _forks[0]:
+            if conn is not None:  # the parent's: closing it here could disturb the parent
+                _inherited.append(conn)
             conn = self._connect()
             local.conn, local.forks = conn, _forks[0]
         return conn
@@ -64,10 +67,19 @@ class _Database:
         except sqlite3.Error as e:
             raise StoreError(f"cannot open SQLite file {self.path!r}: {e}") from e
         try:
+            # Checked before anything is written: a foreign file stays as it was.
+            columns = [row[1] for row in conn.execute("PRAGMA table_info(items)")]
+            if columns not in ([], ["name", "mtime", "etag", "size", "data"]):
+                conn.close()
+                raise ValueError(f"{self.path!r} has a table 'items' that is not persidict's"
+                                 f" (columns {columns})")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")  # WAL: safe against crashed processes
             conn.execute(_SCHEMA)
             conn.execute(_BY_TIME)
+        except sqlite3.OperationalError as e:  # e.g. locked for longer than BUSY_TIMEOUT
+            conn.close()
+            raise StoreError(f"cannot open SQLite file {self.path!r}: {e}") from e
         except sqlite3.DatabaseError as e:
             conn.close()
             raise ValueError(f"{self.path!r} is not a SQLite database of persidict: {e}") from e

@@ -2,12 +2,16 @@
 
 from ._version import __version__
 from .batch import Batch
+from .collection import Collection
 from .errors import BatchError, ConflictError, CorruptValueError, PersiDictError, StoreError
+from .events import Subscription
 from .file_dir_dict import FileDirDict
+from .history import ABSENT, UNRECORDED, Change
 from .jokers import DELETE_CURRENT, KEEP_CURRENT, DeleteCurrentFlag, Joker, KeepCurrentFlag
 from .local_dict import LocalDict
 from .overlapping_multi_dict import OverlappingMultiDict
 from .persi_dict import NonEmptyPersiDictKey, PersiDict, PersiDictKey
+from .proxy import FieldChange, Proxy
 from .s3_dict import S3Dict  # boto3 is imported only when an S3Dict is made
 from .safe_chars import SAFE_CHARS_SET, get_safe_chars, replace_unsafe_chars
 from .safe_str_tuple import SafeStrTuple
@@ -20,15 +24,20 @@ from .write_once_dict import WriteOnceDict
 from .zip_dict import ZipDict
 
 __all__ = [
+    "ABSENT",
     "DELETE_CURRENT",
     "KEEP_CURRENT",
     "SAFE_CHARS_SET",
+    "UNRECORDED",
     "Batch",
     "BatchError",
+    "Change",
+    "Collection",
     "ConflictError",
     "CopyReport",
     "CorruptValueError",
     "DeleteCurrentFlag",
+    "FieldChange",
     "FileDirDict",
     "Joker",
     "KeepCurrentFlag",
@@ -39,10 +48,12 @@ __all__ = [
     "PersiDictError",
     "PersiDictKey",
     "PersiDictWrapper",
+    "Proxy",
     "S3Dict",
     "SafeStrTuple",
     "SqliteDict",
     "StoreError",
+    "Subscription",
     "SyncError",
     "SyncReport",
     "WriteOnceDict",

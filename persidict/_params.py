@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import history as _history
 from . import ttl as _ttl
 from ._naming import Naming
+from ._recording import recording, unwrapped
 from .formats import format_for
 from .safe_str_tuple_signing import _check_digest_len
 from .stores import Store
@@ -27,9 +29,12 @@ class Params:
 
     def _init_params(self, store: Store, *, file_type: str, immutable_items: bool,
                      digest_len: int, base_class_for_values: type | None,
-                     ttl: float | None, item_ttl: bool) -> None:
+                     ttl: float | None, item_ttl: bool, history: bool = False) -> None:
         if not isinstance(store, Store):
             raise TypeError(f"store must be a persidict Store, not {type(store).__name__}")
+        if not isinstance(history, bool):
+            raise TypeError(f"history must be a bool, not {type(history).__name__}")
+        store = unwrapped(store)  # a subscribed dict's store: this dict records on its own
         if not isinstance(immutable_items, bool):
             raise TypeError("immutable_items must be a bool")
         if not isinstance(item_ttl, bool):
@@ -41,7 +46,7 @@ class Params:
                 and not issubclass(base_class_for_values, self._format.value_type):
             raise ValueError(f"file_type {file_type!r} stores only"
                              f" {self._format.value_type.__name__} values")
-        self._store = store
+        self._store = recording(store, history=True) if history else store
         self._file_type = file_type
         self._immutable_items = immutable_items
         self._digest_len = _check_digest_len(digest_len)
@@ -82,19 +87,29 @@ class Params:
         """Whether items may carry their own expiry (:meth:`set` with ``ttl``)."""
         return self._ttl is not None and self._ttl.per_item
 
+    @property
+    def keeps_history(self) -> bool:
+        """Whether every change is recorded (``history=True``; see history.py)."""
+        return _history.keeps_history(self)  # type: ignore[arg-type]
+
+    @property
+    def _backend_store(self) -> Store:
+        """The backend's store (under the recording one, with history or events)."""
+        return unwrapped(self._store)
+
     def _name_digest_len(self) -> int:
         """The digest length used in store names (S3 names carry none)."""
         return self.digest_len
 
     def get_params(self) -> dict[str, Any]:
         """The constructor arguments: ``type(d)(**d.get_params())`` reopens ``d``."""
-        return {"store": self._store, **self._shared_params()}
+        return {"store": self._backend_store, **self._shared_params()}
 
     def _shared_params(self) -> dict[str, Any]:
         return {"file_type": self.file_type, "immutable_items": self.immutable_items,
                 "digest_len": self.digest_len,
                 "base_class_for_values": self.base_class_for_values, "ttl": self.ttl,
-                "item_ttl": self.item_ttl}
+                "item_ttl": self.item_ttl, "history": self.keeps_history}
 
     @property
     def store(self) -> Store:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from . import history as _history
 from .safe_str_tuple import SafeStrTuple
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ def by_time(d: PersiDict[Any], max_n: int | None, newest: bool) -> list[SafeStrT
         raise TypeError(f"max_n must be an int or None, not {type(max_n).__name__}")
     if max_n is not None and max_n <= 0:
         return []
+    if newest and max_n is not None and _history.keeps_history(d):
+        return _history.newest_keys(d, max_n)
     if max_n is not None and d._ttl is None:
         in_order = d.store.names_by_time(d._naming.suffix, newest=newest)
         if in_order is not None:  # the store reads only as far as the first max_n keys

@@ -23,16 +23,17 @@ class LocalDict(PersiDict[ValueType]):
     def __init__(self, file_type: str = "pkl", immutable_items: bool = False,
                  digest_len: int = 8, base_class_for_values: type | None = None, *,
                  store: MemoryStore | None = None, ttl: float | None = None,
-                 item_ttl: bool = False) -> None:
+                 item_ttl: bool = False,
+                 history: bool = False) -> None:
         if store is not None and not isinstance(store, MemoryStore):
             raise TypeError(f"store must be a MemoryStore, not {type(store).__name__}")
         super().__init__(store or MemoryStore(), file_type=file_type,
                          immutable_items=immutable_items, digest_len=digest_len,
                          base_class_for_values=base_class_for_values, ttl=ttl,
-                         item_ttl=item_ttl)
+                         item_ttl=item_ttl, history=history)
 
     def get_params(self) -> dict[str, Any]:
-        return {**self._shared_params(), "store": self._store}
+        return {**self._shared_params(), "store": self._backend_store}
 
     def __reduce__(self) -> tuple[Any, ...]:
         raise TypeError("a LocalDict lives in one process's memory and cannot be pickled;"

@@ -15,9 +15,11 @@ from collections.abc import (
     ValuesView,
 )
 from types import FrameType
-from typing import Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from . import _bulk, _listing, _time_order, _views
+from . import _bulk, _listing, _time_order, _views, events
+from . import history as _history
+from . import proxy as _proxy
 from . import query as _query
 from . import ttl as _ttl
 from ._atomic import AtomicUpdates
@@ -25,12 +27,17 @@ from ._listing import Pending
 from ._params import Params
 from ._params import _reopen as _reopen  # handles pickled before name it here
 from .batch import Batch
+from .collection import Collection
 from .errors import CorruptValueError
 from .jokers import DELETE_CURRENT, KEEP_CURRENT, Joker
+from .proxy import Proxy
 from .safe_str_tuple import NonEmptyPersiDictKey as NonEmptyPersiDictKey  # re-exported: the earlier
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
 from .safe_str_tuple import PersiDictKey as PersiDictKey  # releases' import path
 from .stores import ItemInfo, Store
+
+if TYPE_CHECKING:
+    from .aio import AsyncPersiDict
 
 ValueType = TypeVar("ValueType")  # what a PersiDict[ValueType] holds, for type checkers
 _T = TypeVar("_T")
@@ -62,10 +69,11 @@ class PersiDict(Params, AtomicUpdates, Generic[ValueType], MutableMapping[SafeSt
 
     def __init__(self, store: Store, *, file_type: str = "pkl", immutable_items: bool = False,
                  digest_len: int = 8, base_class_for_values: type | None = None,
-                 ttl: float | None = None, item_ttl: bool = False) -> None:
+                 ttl: float | None = None, item_ttl: bool = False,
+                 history: bool = False) -> None:
         self._init_params(store, file_type=file_type, immutable_items=immutable_items,
                           digest_len=digest_len, base_class_for_values=base_class_for_values,
-                          ttl=ttl, item_ttl=item_ttl)
+                          ttl=ttl, item_ttl=item_ttl, history=history)
 
     def __str__(self) -> str:
         """The items, as ``str(dict(d.items()))`` (``repr`` gives the parameters)."""
@@ -319,6 +327,12 @@ class PersiDict(Params, AtomicUpdates, Generic[ValueType], MutableMapping[SafeSt
         """As ``dict.update`` (see :meth:`set_many`)."""
         self.set_many(_bulk.update_pairs(other, kwargs))
 
+    def aio(self) -> AsyncPersiDict:
+        """The awaitable twin of this dict (see :mod:`persidict.aio`)."""
+        from .aio import AsyncPersiDict  # here: aio.py imports this module
+
+        return AsyncPersiDict(self)
+
     def batch(self, *, max_pending: int = 1000) -> Batch:
         """A batch writer: in ``with d.batch() as b:``, ``b[k] = v``, ``del b[k]``,
         ``b.set(k, v)`` and jokers are sent in bulk when the block ends and every
@@ -352,7 +366,8 @@ class PersiDict(Params, AtomicUpdates, Generic[ValueType], MutableMapping[SafeSt
         return _time_order.items_and_timestamps(self)
 
     def newest_keys(self, max_n: int | None = None) -> list[SafeStrTuple]:
-        """The ``max_n`` most recently written keys, newest first (all if None)."""
+        """The ``max_n`` most recently written keys, newest first (all if None); with
+        history on, from the newest records (O(max_n), see history.py)."""
         return _time_order.by_time(self, max_n, newest=True)
 
     def oldest_keys(self, max_n: int | None = None) -> list[SafeStrTuple]:
@@ -366,6 +381,34 @@ class PersiDict(Params, AtomicUpdates, Generic[ValueType], MutableMapping[SafeSt
     def oldest_values(self, max_n: int | None = None) -> list[Any]:
         """The values of :meth:`oldest_keys`, in that order."""
         return [value for _, value in self._read_items(self.oldest_keys(max_n))]
+
+    # --- history and events (history.py, events.py)
+
+    def history(self, key: NonEmptySafeStrTuple, limit: int | None = None) -> list[_history.Change]:
+        """The changes of ``key``, newest first (needs ``history=True``)."""
+        return _history.history(self, key, limit)
+
+    def changes(self, since: float | None = None, until: float | None = None,
+                limit: int | None = None) -> Iterator[_history.Change]:
+        """The change feed: every key's changes, ``since <= time < until``, oldest first."""
+        return _history.changes(self, since, until, limit)
+
+    def watch(self, since: float | None = None, poll: float = 1.0) -> Iterator[_history.Change]:
+        """The change feed from ``since`` (default: now) on, polled every ``poll`` s."""
+        return _history.watch(self, since, poll)
+
+    def revert(self, key: NonEmptySafeStrTuple, change: _history.Change) -> None:
+        """Put back what ``change`` replaced, if ``key`` still holds what it left."""
+        _history.revert(self, key, change)
+
+    def prune_history(self, *, before: float) -> int:
+        """Delete the history records older than ``before``; return how many."""
+        return _history.prune(self, before)
+
+    def subscribe(self, callback: Callable[[_history.Change], Any],
+                  ops: Iterable[str] = ("set", "delete")) -> events.Subscription:
+        """Call ``callback(change)`` after each change made in this process."""
+        return events.subscribe(self, callback, ops)
 
     # --- sort-key queries (query.py)
 
@@ -392,6 +435,20 @@ class PersiDict(Params, AtomicUpdates, Generic[ValueType], MutableMapping[SafeSt
     def first(self, pred: Callable[[Any], Any]) -> Any:
         """The first value in key order for which ``pred(value)`` holds, or ``None``."""
         return _query.first_value(self, pred)
+
+    # --- proxies (proxy.py, collection.py)
+
+    def proxy(self, key: NonEmptySafeStrTuple, *, save_on_change: bool = True) -> Proxy:
+        """A proxy recording and saving field changes of the object at ``key`` (proxy.py)."""
+        return Proxy(self, key, save_on_change=save_on_change)
+
+    def collection(self, key: Callable[[Any], Any], *, save_on_change: bool = True) -> Collection:
+        """The objects of this dict, each stored under ``key(obj)`` (collection.py)."""
+        return Collection(self, key, save_on_change=save_on_change)
+
+    def commit_all(self) -> int:
+        """Commit every open proxy of this dict with unsaved changes; return how many."""
+        return _proxy.commit_all(self)
 
     # --- subdicts
 

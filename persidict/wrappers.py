@@ -10,6 +10,8 @@ from typing import Any
 
 from ._atomic import _MISSING
 from .batch import Batch
+from .events import Subscription
+from .history import Change
 from .persi_dict import PersiDict
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
 from .stores import Store
@@ -202,6 +204,32 @@ class PersiDictWrapper(PersiDict):
 
     def oldest_values(self, max_n: int | None = None) -> list[Any]:
         return self._inner.oldest_values(max_n)
+
+    # history and events
+
+    @property
+    def keeps_history(self) -> bool:
+        return self._inner.keeps_history
+
+    def history(self, key: NonEmptySafeStrTuple, limit: int | None = None) -> list[Change]:
+        return self._inner.history(key, limit)
+
+    def changes(self, since: float | None = None, until: float | None = None,
+                limit: int | None = None) -> Iterator[Change]:
+        return self._inner.changes(since, until, limit)
+
+    def watch(self, since: float | None = None, poll: float = 1.0) -> Iterator[Change]:
+        return self._inner.watch(since, poll)
+
+    def revert(self, key: NonEmptySafeStrTuple, change: Change) -> None:
+        self._inner.revert(key, change)
+
+    def prune_history(self, *, before: float) -> int:
+        return self._inner.prune_history(before=before)
+
+    def subscribe(self, callback: Callable[[Change], Any],
+                  ops: Iterable[str] = ("set", "delete")) -> Subscription:
+        return self._inner.subscribe(callback, ops)
 
     # sort-key queries
 

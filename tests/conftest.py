@@ -12,9 +12,9 @@ import pytest
 from s3_server import MotoServer
 
 from persidict import FileDirDict, LocalDict, PersiDict, S3Dict, SqliteDict
-from persidict.stores import ZipStore
+from persidict.stores import CachingStore, FileStore, ZipStore
 
-BACKENDS = ["file", "memory", "sqlite", "zip", "s3_mock", "s3_http"]
+BACKENDS = ["file", "memory", "sqlite", "zip", "s3_mock", "s3_http", "tiered"]
 S3_BACKENDS = ["s3_mock", "s3_http"]
 
 # S3 tests never reach AWS: fake credentials, and the in-process mock answers at an
@@ -89,7 +89,8 @@ def make_dict(backend: str, tmp_path: Any,
 
     Every call with the same ``place`` opens the same store. S3 dicts of one test
     share a bucket of their own; "s3_mock" runs without a local cache,
-    "s3_http" with one, so both S3 read paths run the whole suite."""
+    "s3_http" with one, so both S3 read paths run the whole suite; "tiered" is
+    a folder read through a cache folder, the general CachingStore."""
     return _dict_maker(backend, tmp_path, request, "s3_endpoint")
 
 
@@ -124,6 +125,11 @@ def _dict_maker(backend: str, tmp_path: Any, request: pytest.FixtureRequest,
         if backend == "memory":
             stores = memory_stores.setdefault(place, LocalDict().store)
             return LocalDict(store=stores, **params)
+        if backend == "tiered":  # a folder read through another folder (CachingStore)
+            tiers = (FileStore(tmp_path / place, create=False),
+                     FileStore(tmp_path / f"{place}-cache", create=False))
+            immutable = params.get("immutable_items") is True
+            return PersiDict(CachingStore(*tiers, immutable=immutable), **params)
         if backend in ("s3_mock", "s3_http"):
             return S3Dict(bucket, root_prefix=place, base_dir=cache, endpoint_url=endpoint,
                           **params)

@@ -11,11 +11,15 @@ server thread per request).
 A small WSGI layer in front of moto answers ``/__persidict_test__/...``:
 ``POST .../faults`` with a JSON body ``{"latency": seconds, "faults": [...],
 "method": "PUT"}`` where each fault (applied to the next matching request, in
-order) is ``"503"`` (answer 503 SlowDown), ``"403"`` (AccessDenied), ``"409"``
+order) is ``"500"`` (answer 500 InternalError, unapplied), ``"500-applied"`` (moto
+applies the request, then the answer is 500 InternalError, as S3 may fail after
+acting), ``"503"`` (answer 503 SlowDown), ``"403"`` (AccessDenied), ``"409"``
 (ConditionalRequestConflict, S3's answer to racing conditional writes), ``"drop"``
 (close the connection before moto sees the request) or ``"lost"`` (moto applies
 the request, then the connection is closed before the response); any other
-entry (``"ok"``) lets its request through, to space faults out;
+entry (``"ok"``) lets its request through, to space faults out. With
+``"rate": r, "mix": [...], "seed": n`` in the body, each matching request past the
+scripted faults meets, with probability ``r``, a fault drawn from ``mix``;
 ``GET .../count`` returns the number of S3 requests served so far.
 """
 
@@ -24,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -36,7 +41,8 @@ from html import escape
 from typing import Any
 
 CONTROL = "/__persidict_test__/"
-_ERROR_ANSWERS = {"503": ("503 Slow Down", "SlowDown"), "403": ("403 Forbidden", "AccessDenied"),
+_ERROR_ANSWERS = {"500": ("500 Internal Server Error", "InternalError"),
+                  "503": ("503 Slow Down", "SlowDown"), "403": ("403 Forbidden", "AccessDenied"),
                   "409": ("409 Conflict", "ConditionalRequestConflict")}
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -52,7 +58,11 @@ class FaultInjector:
         self.latency = 0.0
         self.faults: list[str] = []
         self.method: str | None = None
+        self.rate = 0.0
+        self.mix: list[str] = []
+        self.chance = random.Random()
         self.served = 0
+        self.injected = 0
         self.guard = threading.Lock()
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -62,12 +72,19 @@ class FaultInjector:
         with self.guard:
             self.served += 1
             fault = None
-            if self.faults and self.method in (None, environ["REQUEST_METHOD"]):
-                fault = self.faults.pop(0)
+            if self.method in (None, environ["REQUEST_METHOD"]):
+                if self.faults:
+                    fault = self.faults.pop(0)
+                elif self.rate and self.chance.random() < self.rate:
+                    fault = self.chance.choice(self.mix)
+            if fault in _ERROR_ANSWERS or fault in ("500-applied", "drop", "lost"):
+                self.injected += 1
         if self.latency:
             time.sleep(self.latency)
-        if fault in _ERROR_ANSWERS:
-            status, code = _ERROR_ANSWERS[fault]
+        if fault == "500-applied":
+            self._moto(environ, lambda *a, **k: None)
+        if fault in _ERROR_ANSWERS or fault == "500-applied":
+            status, code = _ERROR_ANSWERS[fault[:3]]
             start_response(status, [("Content-Type", "application/xml")])
             return [f"<Error><Code>{code}</Code><Message>injected</Message></Error>".encode()]
         if fault == "drop":
@@ -93,9 +110,12 @@ class FaultInjector:
                 self.latency = float(spec.get("latency", 0.0))
                 self.faults = list(spec.get("faults", []))
                 self.method = spec.get("method")
+                self.rate = float(spec.get("rate", 0.0))
+                self.mix = list(spec.get("mix", []))
+                self.chance.seed(spec.get("seed"))
             answer = b"{}"
         elif what == "count":
-            answer = json.dumps({"served": self.served}).encode()
+            answer = json.dumps({"served": self.served, "injected": self.injected}).encode()
         else:
             start_response("404 Not Found", [])
             return [b""]
@@ -205,9 +225,12 @@ class MotoServer:
                                f" {self.process.returncode}); its stderr:\n{said}")
         self.url = f"http://127.0.0.1:{int(line)}"
 
-    def set_faults(self, *faults: str, latency: float = 0.0, method: str | None = None) -> None:
-        """Apply ``faults`` to the next matching requests and ``latency`` to every one."""
-        body = json.dumps({"faults": list(faults), "latency": latency, "method": method})
+    def set_faults(self, *faults: str, latency: float = 0.0, method: str | None = None,
+                   rate: float = 0.0, mix: Iterable[str] = (), seed: int | None = None) -> None:
+        """Apply ``faults`` to the next matching requests, then a random fault of
+        ``mix`` to each later one with probability ``rate``; ``latency`` to every one."""
+        body = json.dumps({"faults": list(faults), "latency": latency, "method": method,
+                           "rate": rate, "mix": list(mix), "seed": seed})
         request = urllib.request.Request(self.url + CONTROL + "faults", data=body.encode(),
                                          method="POST")
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -215,8 +238,15 @@ class MotoServer:
 
     def served(self) -> int:
         """How many S3 requests the endpoint has answered (or failed on purpose)."""
+        return self._counts()["served"]
+
+    def injected(self) -> int:
+        """How many requests met a fault (scripted or random) so far."""
+        return self._counts()["injected"]
+
+    def _counts(self) -> dict[str, int]:
         with urllib.request.urlopen(self.url + CONTROL + "count", timeout=10) as response:
-            return int(json.loads(response.read())["served"])
+            return {k: int(v) for k, v in json.loads(response.read()).items()}
 
     def stop(self) -> None:
         self.process.kill()

@@ -106,7 +106,8 @@ def test_pop_and_popitem_give_up_on_endless_conflicts(pdict: PersiDict,
 
 def part_limits(d: PersiDict) -> tuple[int, int]:
     """The longest folder part and last part the README promises for ``d``."""
-    if not isinstance(d.store, FileStore):
+    holder = getattr(d.store, "remote", d.store)  # a CachingStore holds names in its remote
+    if not isinstance(holder, FileStore):
         return 253, 253
     digest = d.digest_len + 1 if d.digest_len else 0
     return min(253, 255 - digest), min(253, 255 - digest - len(d.file_type) - 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, suppress
@@ -9,6 +10,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 R = TypeVar("R")
+T = TypeVar("T")
+
+UNKNOWN_ETAG = ""
+"""What :meth:`Store.create_tagged` / :meth:`Store.replace_tagged` return for a write
+that was made when the store did not learn its etag: never an etag to remember."""
 
 INDEX_DIR = "#index"
 """Internal folders of this name hold a policy's listing-readable index of the items
@@ -59,6 +65,11 @@ class Store(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url!r})"
+
+    def object_id(self, name: str) -> str:
+        """``name`` as an identity shared by every store that reaches that object and
+        by no other object (what a cache shared by many stores keys on)."""
+        return json.dumps([self.url, name])
 
     def check_name(self, name: str) -> None:  # noqa: B027 - most stores hold any name
         """Raise ``ValueError`` if this store cannot hold ``name`` (too long for it)."""
@@ -111,6 +122,16 @@ class Store(ABC):
     @abstractmethod
     def replace(self, name: str, data: bytes, etag: str) -> bool:
         """Store ``data`` only if the current etag of ``name`` is ``etag``."""
+
+    def create_tagged(self, name: str, data: bytes) -> str | None:
+        """:meth:`create` returning the new etag (``None`` if ``name`` existed), or
+        :data:`UNKNOWN_ETAG` from a store that does not learn it from the write."""
+        return UNKNOWN_ETAG if self.create(name, data) else None
+
+    def replace_tagged(self, name: str, data: bytes, etag: str) -> str | None:
+        """:meth:`replace` returning the new etag (``None`` if the condition failed),
+        or :data:`UNKNOWN_ETAG` (see :meth:`create_tagged`)."""
+        return UNKNOWN_ETAG if self.replace(name, data, etag) else None
 
     @abstractmethod
     def delete(self, name: str) -> None:
@@ -176,6 +197,21 @@ class Store(ABC):
                 found.add(entry)
         yield sorted(found), False
 
+    def sorted_names(self, folder: str, after: str = "") -> Iterator[str]:
+        """Yield every name below the internal folder ``folder`` (relative to it),
+        in byte order, lazily: only those sorting after ``after``. Time-ordered logs
+        (history.py) read their newest entries this way and stop early. This
+        default walks :meth:`folder_entries` one level at a time."""
+        for entries, _ in self.folder_entries(folder):
+            for entry in entries:
+                if not entry.endswith("/"):
+                    if entry > after:
+                        yield entry
+                elif entry >= after[:len(entry)]:
+                    below = after[len(entry):] if after.startswith(entry) else ""
+                    for name in self.sorted_names(folder + "/" + entry[:-1], below):
+                        yield entry + name
+
     def folder_infos(self, folder: str, leaves: list[str], *,
                      index: bool = False) -> Iterator[ItemInfo]:
         """The infos of the names ``leaves`` (sorted) directly in ``folder``, as a
@@ -238,26 +274,48 @@ class Store(ABC):
         except KeyError:
             return None
 
+    def map_ordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
+        """Yield ``(item, fn(item))`` in input order: what the bulk operations run
+        their per-name calls through. A store whose requests pay to overlap (S3)
+        runs them concurrently; this default runs them one after the other."""
+        return ((item, fn(item)) for item in items)
+
     def read_many(self, names: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
         """Yield ``(name, bytes)`` for each name in order, ``None`` for an absent one."""
-        for name in names:
-            yield name, self.read_or_none(name)
+        return self.map_ordered(self.read_or_none, names)
 
     def read_many_with_info(self, names: Iterable[str]) -> Iterator[
             tuple[str, tuple[bytes, ItemInfo] | None]]:
         """As :meth:`read_many`, each with the info of the version read."""
-        for name in names:
-            yield name, self.read_with_info_or_none(name)
+        return self.map_ordered(self.read_with_info_or_none, names)
 
     def write_many(self, items: Iterable[tuple[str, bytes]]) -> None:
-        """Store many ``(name, data)`` pairs."""
-        for name, data in items:
-            self.write(name, data)
+        """Store many ``(name, data)`` pairs (for one name, the last)."""
+        self.write_each(self.write, items)
+
+    def write_each(self, write: Callable[[str, bytes], object],
+                   items: Iterable[tuple[str, bytes]]) -> None:
+        """Call ``write(name, data)`` for each pair through :meth:`map_ordered`,
+        after checking every name (a name the store refuses writes none)."""
+        latest = dict(items)  # concurrent writes of one name must still end with the last
+        for name in latest:
+            self.check_name(name)
+        for _ in self.map_ordered(lambda item: write(*item), latest.items()):
+            pass
 
     def create_many(self, items: Iterable[tuple[str, bytes]]) -> list[str]:
         """:meth:`create` each ``(name, data)`` pair (the names distinct); return the
         names that were already present, in order."""
-        return [name for name, data in items if not self.create(name, data)]
+        return self.create_each(self.create, items)
+
+    def create_each(self, create: Callable[[str, bytes], bool],
+                    items: Iterable[tuple[str, bytes]]) -> list[str]:
+        """As :meth:`create_many`, calling ``create(name, data)`` for each pair."""
+        items = list(items)
+        for name, _ in items:
+            self.check_name(name)
+        return [name for (name, _), created in self.map_ordered(lambda item: create(*item), items)
+                if not created]
 
     def delete_many(self, names: Iterable[str]) -> None:
         """Remove each of ``names`` that is present; an absent one is no error."""
@@ -271,15 +329,29 @@ class Store(ABC):
     def try_write_many(self, items: Iterable[tuple[str, bytes]]) -> dict[str, Exception]:
         """Store each ``(name, data)`` pair (the names distinct), attempting every one
         whatever fails; return the exception of each pair not written, by name."""
-        write = attempted(self.write)
-        return {name: e for name, data in items if isinstance(e := write(name, data), Exception)}
+        return self.try_write_each(self.write, items)
+
+    def try_write_each(self, write: Callable[[str, bytes], object],
+                       items: Iterable[tuple[str, bytes]]) -> dict[str, Exception]:
+        """As :meth:`try_write_many`, calling ``write(name, data)`` for each pair."""
+        attempt = attempted(write)
+        return {name: e for (name, _), e in self.map_ordered(lambda item: attempt(*item),
+                                                              dict(items).items())
+                if isinstance(e, Exception)}
 
     def try_create_many(self, items: Iterable[tuple[str, bytes]]
                         ) -> tuple[list[str], dict[str, Exception]]:
         """:meth:`create` each pair (the names distinct), attempting every one; return
         the names already present, in order, and the exception of each failed pair."""
-        create = attempted(self.create)
-        return split_creates((name, create(name, data)) for name, data in items)
+        return self.try_create_each(self.create, items)
+
+    def try_create_each(self, create: Callable[[str, bytes], bool],
+                        items: Iterable[tuple[str, bytes]]
+                        ) -> tuple[list[str], dict[str, Exception]]:
+        """As :meth:`try_create_many`, calling ``create(name, data)`` for each pair."""
+        attempt = attempted(create)
+        return split_creates((name, created) for (name, _), created
+                             in self.map_ordered(lambda item: attempt(*item), items))
 
     def try_delete_many(self, names: Iterable[str]) -> dict[str, Exception]:
         """Remove each of ``names`` that is present (an absent one is no error),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 import os
 
+from ..errors import StoreError
 from ._base import ItemInfo
 
 
@@ -67,3 +69,19 @@ def file_in_the_way(name: str) -> ValueError:
 def unlink_quietly(path: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
+
+
+def too_long(error: OSError, name: str) -> Exception:
+    """A name too long for the file system is a bad key (ValueError); other errors stay."""
+    if error.errno == errno.ENAMETOOLONG:
+        return ValueError(f"{name!r} is too long for this file system")
+    return error
+
+
+def refused(operation: str, name: str, root: str, error: OSError) -> Exception:
+    """A write or delete the file system refused (no space, no permission, ...): a
+    StoreError keeping the errno and naming the operation, folder and name."""
+    if error.errno == errno.ENAMETOOLONG:
+        return too_long(error, name)
+    return StoreError(error.errno, f"FileStore {operation} of {name!r} in {root}"
+                                   f" failed: {error.strerror or error}")

@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import ConflictError, StoreError
 
@@ -81,24 +81,14 @@ class S3Lease:
             if self._etag is not None:
                 return True
             try:
-                response, body = self._get()
+                body, info, age = store.read_with_age(self._name)
             except KeyError:
                 continue
-            if store.server_age(response) <= self._lease_of(body) + _CLOCK_TICK:
+            if age <= self._lease_of(body) + _CLOCK_TICK:
                 return False
-            expired = store._info(self._name, response).etag
-            self._etag = store.replace_tagged(self._name, self._body(), expired)
+            self._etag = store.replace_tagged(self._name, self._body(), info.etag)
             return self._etag is not None
         return False
-
-    def _get(self) -> tuple[dict[str, Any], bytes]:
-        store = self._store
-
-        def send() -> tuple[dict[str, Any], bytes]:
-            response = store.client.get_object(Bucket=store.bucket, Key=store.prefix + self._name)
-            return response, response["Body"].read()
-
-        return store._call("GetObject", self._name, send)
 
     def _lease_of(self, body: bytes) -> float:
         try:

@@ -1,17 +1,15 @@
-"""CachingStore: an S3Store read through a local FileStore of the bytes it last saw."""
+"""CachingStore: a slow store read through a fast one holding the bytes it last saw."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import NamedTuple
 
-from ._base import ItemInfo, Store
-from .file_store import FileStore
-from .s3_store import S3Store
+from ._base import ItemInfo, R, Store, T
 
 _MAGIC = b"persidict-cache-2 "
 # A cache folder that cannot hold an entry (no space, no permission, a file where
@@ -46,30 +44,42 @@ def _unframe(object_id: str, framed: bytes) -> _Entry | None:
 
 
 class CachingStore(Store):
-    """``remote`` with a local copy of each value read or written, in ``cache``.
+    """``remote`` (a slow store: S3) with a copy of each value read or written in
+    ``cache`` (a fast one: a folder).
 
-    Every read is a conditional GET (``If-None-Match``): unchanged bytes are not
-    downloaded again, and a value S3 no longer holds is never served. With
-    ``immutable=True`` (write-once items) an entry this handle wrote, or
-    fetched or revalidated, is then served with no request. Everything but
-    reads goes to ``remote``.
+    Every read revalidates its entry with ``remote.read_if_changed`` (on S3 a
+    conditional GET): unchanged bytes are not fetched again, and a value the
+    remote no longer holds is never served. With ``immutable=True`` (write-once
+    items) an entry this handle wrote, or fetched or revalidated, is then
+    served with no request. Everything but reads goes to ``remote``.
 
-    One S3 object (endpoint, bucket, key) has one entry, at a name hashed from
-    that identity: entries never collide (whatever the keys, their case or
-    length, the dicts' root prefixes) and are shared by every dict on ``cache``.
-    An entry holds the identity, the etag it was fetched at and whether a
-    write-once handle vouched for it, then the bytes; it is written by temp file
-    + rename, so it is never torn. A cache that fails (a full disk, no
-    permission) is logged on the ``"persidict"`` logger and never fails an
-    operation S3 itself accepted.
+    One remote object (``remote.object_id``: on S3 the endpoint, bucket and key)
+    has one entry, at a name hashed from that identity: entries never collide
+    (whatever the keys, their case or length, the dicts' root prefixes) and are
+    shared by every dict on ``cache``. An entry holds the identity, the etag it
+    was fetched at and whether a write-once handle vouched for it, then the
+    bytes. A cache that fails (a full disk, no permission) is logged on the
+    ``"persidict"`` logger and never fails an operation the remote accepted.
+
+    >>> from persidict import PersiDict
+    >>> from persidict.stores import MemoryStore
+    >>> slow, fast = MemoryStore(), MemoryStore()
+    >>> d = PersiDict(CachingStore(slow, fast))
+    >>> d["a"] = 1
+    >>> d["a"], len(list(fast.names()))
+    (1, 1)
     """
 
-    content_md5_in_listing = True  # the listing is its S3Store's
-
-    def __init__(self, remote: S3Store, cache: FileStore, *, immutable: bool = False) -> None:
+    def __init__(self, remote: Store, cache: Store, *, immutable: bool = False) -> None:
+        if not isinstance(remote, Store) or not isinstance(cache, Store):
+            bad = cache if isinstance(remote, Store) else remote
+            raise TypeError(f"CachingStore takes two persidict Stores, not {type(bad).__name__}")
+        if not isinstance(immutable, bool):
+            raise TypeError(f"immutable must be a bool, not {type(immutable).__name__}")
         self.remote = remote
         self.cache = cache
         self.immutable = immutable
+        self.content_md5_in_listing = remote.content_md5_in_listing
 
     def __repr__(self) -> str:
         return f"CachingStore({self.remote!r}, {self.cache!r}, immutable={self.immutable})"
@@ -97,7 +107,10 @@ class CachingStore(Store):
         return _unframe(object_id, framed), info.etag
 
     def _remember(self, name: str, etag: str | None, data: bytes, *, once: bool = False) -> None:
-        if etag is None:
+        if etag is None:  # nothing was written
+            return
+        if not etag:  # written, at a version the remote did not name: keep no stale entry
+            self._forget(name)
             return
         object_id, entry_name = self._where(name)
         try:
@@ -106,7 +119,7 @@ class CachingStore(Store):
             _log.warning("persidict: cannot cache %s (%s)", object_id, e)
 
     def _keep(self, name: str, entry: _Entry, was: str | None) -> None:
-        """Store what a read saw, unless the cache file changed since it was ``was``
+        """Store what a read saw, unless the cache entry changed since it was ``was``
         (a writer's newer entry must not give way to older bytes)."""
         object_id, entry_name = self._where(name)
         framed = _frame(object_id, entry)
@@ -155,18 +168,23 @@ class CachingStore(Store):
         self._remember(name, info.etag, data)  # not vouched for: no cache file etag to check
         return data, info
 
+    def read_if_changed(self, name: str, etag: str) -> tuple[bytes, ItemInfo] | None:
+        fresh = self.remote.read_if_changed(name, etag)
+        if fresh is not None:
+            self._remember(name, fresh[1].etag, fresh[0])
+        return fresh
+
     def stat(self, name: str) -> ItemInfo:
         return self.remote.stat(name)
+
+    def mtime(self, name: str) -> float:
+        return self.remote.mtime(name)
 
     def exists(self, name: str) -> bool:
         return self.remote.exists(name)
 
-    def read_many(self, names: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
-        return self.remote.map_ordered(self.read_or_none, names)
-
-    def read_many_with_info(self, names: Iterable[str]) -> Iterator[
-            tuple[str, tuple[bytes, ItemInfo] | None]]:
-        return self.remote.map_ordered(self.read_with_info_or_none, names)
+    def map_ordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
+        return self.remote.map_ordered(fn, items)  # the bulk operations overlap as the remote's
 
     # writing
 
@@ -176,14 +194,20 @@ class CachingStore(Store):
         return etag
 
     def create(self, name: str, data: bytes) -> bool:
+        return self.create_tagged(name, data) is not None
+
+    def create_tagged(self, name: str, data: bytes) -> str | None:
         etag = self.remote.create_tagged(name, data)
         self._remember(name, etag, data, once=self.immutable)
-        return etag is not None
+        return etag
 
     def replace(self, name: str, data: bytes, etag: str) -> bool:
+        return self.replace_tagged(name, data, etag) is not None
+
+    def replace_tagged(self, name: str, data: bytes, etag: str) -> str | None:
         new_etag = self.remote.replace_tagged(name, data, etag)
         self._remember(name, new_etag, data)
-        return new_etag is not None
+        return new_etag
 
     def delete(self, name: str) -> None:
         try:
@@ -197,21 +221,8 @@ class CachingStore(Store):
             self._forget(name)
         return deleted
 
-    def write_many(self, items: Iterable[tuple[str, bytes]]) -> None:
-        self.remote.write_each(self.write, items)
-
-    def create_many(self, items: Iterable[tuple[str, bytes]]) -> list[str]:
-        return self.remote.create_each(self.create, items)
-
     def delete_many(self, names: Iterable[str]) -> None:
         self.remote.delete_many(self._forgetting(names))
-
-    def try_write_many(self, items: Iterable[tuple[str, bytes]]) -> dict[str, Exception]:
-        return self.remote.try_write_each(self.write, items)
-
-    def try_create_many(self, items: Iterable[tuple[str, bytes]]
-                        ) -> tuple[list[str], dict[str, Exception]]:
-        return self.remote.try_create_each(self.create, items)
 
     def try_delete_many(self, names: Iterable[str]) -> dict[str, Exception]:
         return self.remote.try_delete_many(self._forgetting(names))
@@ -230,9 +241,15 @@ class CachingStore(Store):
     def names_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str]]]:
         return self.remote.names_by_folder(suffix)
 
+    def mtimes_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str], list[float]]]:
+        return self.remote.mtimes_by_folder(suffix)
+
     def folder_entries(self, folder: str = "", *, starts_with: str = "",
                        after: str = "") -> Iterator[tuple[list[str], bool]]:
         return self.remote.folder_entries(folder, starts_with=starts_with, after=after)
+
+    def sorted_names(self, folder: str, after: str = "") -> Iterator[str]:
+        return self.remote.sorted_names(folder, after)
 
     def folder_infos(self, folder: str, leaves: list[str], *,
                      index: bool = False) -> Iterator[ItemInfo]:
@@ -246,6 +263,9 @@ class CachingStore(Store):
 
     def check_name(self, name: str) -> None:
         self.remote.check_name(name)
+
+    def object_id(self, name: str) -> str:
+        return self.remote.object_id(name)
 
     def substore(self, dir_name: str) -> CachingStore:
         return CachingStore(self.remote.substore(dir_name), self.cache, immutable=self.immutable)

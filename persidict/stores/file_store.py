@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
 import stat as stat_module
@@ -13,6 +12,7 @@ from contextlib import AbstractContextManager
 from filelock import FileLock
 
 from .._locking import exclusive_file_lock
+from ..errors import StoreError
 from . import _file_listing as _listing
 from ._base import ItemInfo, Store
 from ._file_listing import TEMP_SUFFIX as _TEMP_SUFFIX
@@ -22,7 +22,9 @@ from ._file_ops import (
     folder_in_the_way,
     info_of,
     read_all,
+    refused,
     temp_names,
+    too_long,
     unlink_quietly,
 )
 
@@ -123,7 +125,7 @@ class FileStore(Store):
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise KeyError(name) from None
         except OSError as e:
-            raise self._too_long(e, name) from e
+            raise too_long(e, name) from e
 
     def _stat_file(self, name: str) -> os.stat_result:
         try:
@@ -131,7 +133,7 @@ class FileStore(Store):
         except (FileNotFoundError, NotADirectoryError):
             raise KeyError(name) from None
         except OSError as e:
-            raise self._too_long(e, name) from e
+            raise too_long(e, name) from e
         if stat_module.S_ISDIR(st.st_mode):
             raise KeyError(name)
         return st
@@ -148,7 +150,7 @@ class FileStore(Store):
         except (FileNotFoundError, NotADirectoryError):
             return False
         except OSError as e:
-            raise self._too_long(e, name) from e
+            raise too_long(e, name) from e
 
     # writing
 
@@ -161,6 +163,9 @@ class FileStore(Store):
         except IsADirectoryError:
             unlink_quietly(temp)
             raise folder_in_the_way(name) from None
+        except OSError as e:
+            unlink_quietly(temp)
+            raise refused("write", name, self.root, e) from e
         except BaseException:
             unlink_quietly(temp)
             raise
@@ -168,18 +173,24 @@ class FileStore(Store):
         return etag
 
     def create(self, name: str, data: bytes) -> bool:
+        return self.create_tagged(name, data) is not None
+
+    def create_tagged(self, name: str, data: bytes) -> str | None:
         path = self._path(name)
         if self._taken(path, name):  # no need to write the temp file
-            return False
-        temp, _ = self._write_temp(path, name, data)
+            return None
+        temp, etag = self._write_temp(path, name, data)
         try:
             os.link(temp, path)  # atomic create-if-absent, also on NFS
         except FileExistsError:
-            return not self._taken(path, name)  # False, or a folder there raises
+            self._taken(path, name)  # a folder there raises
+            return None
+        except OSError as e:
+            raise refused("create", name, self.root, e) from e
         finally:
             unlink_quietly(temp)
         self._sync_folder(path)
-        return True
+        return etag
 
     def _taken(self, path: str, name: str) -> bool:
         """Whether a file is at ``path``; a folder there (or a file where one of its
@@ -191,27 +202,33 @@ class FileStore(Store):
         except NotADirectoryError:
             raise file_in_the_way(name) from None
         except OSError as e:
-            raise self._too_long(e, name) from e
+            raise too_long(e, name) from e
         if stat_module.S_ISDIR(st.st_mode):
             raise folder_in_the_way(name)
         return True
 
     def replace(self, name: str, data: bytes, etag: str) -> bool:
+        return self.replace_tagged(name, data, etag) is not None
+
+    def replace_tagged(self, name: str, data: bytes, etag: str) -> str | None:
         path = self._path(name)
         if self._lost_already(path, etag):
-            return False
-        temp, _ = self._write_temp(path, name, data)
+            return None
+        temp, new_etag = self._write_temp(path, name, data)
         try:
             with exclusive_file_lock(self._writes_lock(path)):
                 if self._current_etag(path) != etag:
                     unlink_quietly(temp)
-                    return False
+                    return None
                 os.replace(temp, path)
+        except OSError as e:
+            unlink_quietly(temp)
+            raise refused("conditional write", name, self.root, e) from e
         except BaseException:
             unlink_quietly(temp)
             raise
         self._sync_folder(path)
-        return True
+        return new_etag
 
     def delete(self, name: str) -> None:
         path = self._path(name)
@@ -221,7 +238,7 @@ class FileStore(Store):
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise KeyError(name) from None
         except OSError as e:
-            raise self._too_long(e, name) from e
+            raise refused("delete", name, self.root, e) from e
         self._sync_folder(path)
 
     def delete_if(self, name: str, etag: str) -> bool:
@@ -233,6 +250,8 @@ class FileStore(Store):
                 os.unlink(path)
         except (FileNotFoundError, NotADirectoryError):
             return False
+        except OSError as e:
+            raise refused("conditional delete", name, self.root, e) from e
         self._sync_folder(path)
         return True
 
@@ -258,14 +277,17 @@ class FileStore(Store):
         temp = f"{folder}/{_TEMP_PREFIX}{temp_names.next()}{_TEMP_SUFFIX}"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
         try:
-            fd = os.open(temp, flags, 0o666)
-        except FileNotFoundError:
-            self._make_folder(folder, name)
-            fd = os.open(temp, flags, 0o666)
+            try:
+                fd = os.open(temp, flags, 0o666)
+            except FileNotFoundError:
+                self._make_folder(folder, name)
+                fd = os.open(temp, flags, 0o666)
         except NotADirectoryError:
             raise file_in_the_way(name) from None
+        except StoreError:  # from _make_folder
+            raise
         except OSError as e:
-            raise self._too_long(e, name) from e
+            raise refused("write", name, self.root, e) from e
         try:
             written = os.write(fd, data)
             if written < len(data):  # a short write: go on with the rest
@@ -277,9 +299,11 @@ class FileStore(Store):
             if self.durable:
                 os.fsync(fd)
             etag = etag_of(os.fstat(fd))
-        except BaseException:
+        except BaseException as e:
             os.close(fd)
             unlink_quietly(temp)
+            if isinstance(e, OSError):
+                raise refused("write", name, self.root, e) from e
             raise
         os.close(fd)
         return temp, etag
@@ -299,6 +323,8 @@ class FileStore(Store):
             return  # made by another writer meanwhile
         except NotADirectoryError:
             raise file_in_the_way(name) from None
+        except OSError as e:
+            raise refused("write", name, self.root, e) from e
         self._sync_folder(folder)
 
     def _sync_folder(self, path: str) -> None:
@@ -309,12 +335,6 @@ class FileStore(Store):
                 os.fsync(fd)
             finally:
                 os.close(fd)
-
-    @staticmethod
-    def _too_long(error: OSError, name: str) -> Exception:
-        if error.errno == errno.ENAMETOOLONG:
-            return ValueError(f"{name!r} is too long for this file system")
-        return error
 
     # listing
 

@@ -58,7 +58,8 @@ class MemoryStore(Store):
         return data, ItemInfo(name, info.mtime, info.etag, info.size)
 
     def stat(self, name: str) -> ItemInfo:
-        return self.read_with_info(name)[1]
+        info = self._get(name)[1]
+        return ItemInfo(name, info.mtime, info.etag, info.size)
 
     def _put(self, name: str, data: bytes) -> str:
         etag = str(next(self._memory.versions))
@@ -71,18 +72,22 @@ class MemoryStore(Store):
             return self._put(name, data)
 
     def create(self, name: str, data: bytes) -> bool:
+        return self.create_tagged(name, data) is not None
+
+    def create_tagged(self, name: str, data: bytes) -> str | None:
         with self._memory.guard:
             if self._prefix + name in self._memory.items:
-                return False
-            self._put(name, data)
-            return True
+                return None
+            return self._put(name, data)
 
     def replace(self, name: str, data: bytes, etag: str) -> bool:
+        return self.replace_tagged(name, data, etag) is not None
+
+    def replace_tagged(self, name: str, data: bytes, etag: str) -> str | None:
         with self._memory.guard:
             if self._current_etag(name) != etag:
-                return False
-            self._put(name, data)
-            return True
+                return None
+            return self._put(name, data)
 
     def delete(self, name: str) -> None:
         with self._memory.guard:

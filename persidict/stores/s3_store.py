@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from ..errors import StoreError
 from . import _s3_conditional as cond
 from . import _s3_listing as _listing
-from ._base import ItemInfo, Store, attempted, split_creates
+from ._base import ItemInfo, Store
 from ._s3_client import (
     AttemptWatch,
     RequestPool,
@@ -134,9 +134,14 @@ class S3Store(Store):
         return self.read_with_info(name)[0]
 
     def read_with_info(self, name: str) -> tuple[bytes, ItemInfo]:
-        def send() -> tuple[bytes, ItemInfo]:
+        return self.read_with_age(name)[:2]
+
+    def read_with_age(self, name: str) -> tuple[bytes, ItemInfo, float]:
+        """:meth:`read_with_info`, and the seconds since that version was written by
+        the server's clock when it sends one (no skew between machines)."""
+        def send() -> tuple[bytes, ItemInfo, float]:
             response = self.client.get_object(Bucket=self.bucket, Key=self.prefix + name)
-            return response["Body"].read(), self._info(name, response)
+            return response["Body"].read(), self._info(name, response), _server_age(response)
 
         return self._call("GetObject", name, send)
 
@@ -315,6 +320,14 @@ class S3Store(Store):
         """One delimited LIST per chunk, starting after ``after`` (S3's StartAfter)."""
         return _listing.folder_entries(self, folder, starts_with, after)
 
+    def sorted_names(self, folder: str, after: str = "") -> Iterator[str]:
+        """One LIST per 1,000 names, S3's own (byte) order, from ``after`` on."""
+        base = self.prefix + folder + "/"
+        params = {"StartAfter": base + after} if after else {}
+        for page in self._pages("ListObjectsV2", folder + "/", **params):
+            for obj in page.get("Contents", ()):
+                yield obj["Key"][len(base):]
+
     def folder_infos(self, folder: str, leaves: list[str], *,
                      index: bool = False) -> Iterator[ItemInfo]:
         """A LIST of the index (one per 1,000 entries), then delimited LISTs from the
@@ -335,61 +348,6 @@ class S3Store(Store):
         """Yield ``(item, fn(item))`` in input order, running ``fn`` on the store's
         bounded pool (see :meth:`RequestPool.map_ordered`)."""
         return self._pool.map_ordered(fn, items)
-
-    def read_many(self, names: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
-        return self.map_ordered(self.read_or_none, names)
-
-    def read_many_with_info(self, names: Iterable[str]) -> Iterator[
-            tuple[str, tuple[bytes, ItemInfo] | None]]:
-        return self.map_ordered(self.read_with_info_or_none, names)
-
-    def write_many(self, items: Iterable[tuple[str, bytes]]) -> None:
-        self.write_each(self.write, items)
-
-    def write_each(self, write: Callable[[str, bytes], object],
-                   items: Iterable[tuple[str, bytes]]) -> None:
-        """Call ``write(name, data)`` for each pair on the pool, waiting for all."""
-        latest = dict(items)  # concurrent writes of one name must still end with the last
-        for name in latest:  # a name S3 refuses writes none of the others
-            self.check_name(name)
-        for _ in self.map_ordered(lambda item: write(*item), latest.items()):
-            pass
-
-    def try_write_many(self, items: Iterable[tuple[str, bytes]]) -> dict[str, Exception]:
-        return self.try_write_each(self.write, items)
-
-    def try_write_each(self, write: Callable[[str, bytes], object],
-                       items: Iterable[tuple[str, bytes]]) -> dict[str, Exception]:
-        """As :meth:`write_each`, attempting every pair; return the failures by name."""
-        attempt = attempted(write)
-        return {name: e for (name, _), e in self.map_ordered(lambda item: attempt(*item),
-                                                              dict(items).items())
-                if isinstance(e, Exception)}
-
-    def create_many(self, items: Iterable[tuple[str, bytes]]) -> list[str]:
-        return self.create_each(self.create, items)
-
-    def create_each(self, create: Callable[[str, bytes], bool],
-                    items: Iterable[tuple[str, bytes]]) -> list[str]:
-        """Call ``create(name, data)`` for each pair on the pool; return the names it
-        found already present, in order."""
-        items = list(items)
-        for name, _ in items:  # a name S3 refuses writes none of the others
-            self.check_name(name)
-        return [name for (name, _), created in self.map_ordered(lambda item: create(*item), items)
-                if not created]
-
-    def try_create_many(self, items: Iterable[tuple[str, bytes]]
-                        ) -> tuple[list[str], dict[str, Exception]]:
-        return self.try_create_each(self.create, items)
-
-    def try_create_each(self, create: Callable[[str, bytes], bool],
-                        items: Iterable[tuple[str, bytes]]
-                        ) -> tuple[list[str], dict[str, Exception]]:
-        """As :meth:`create_each`, attempting every pair; also return the failures."""
-        attempt = attempted(create)
-        return split_creates((name, created) for (name, _), created
-                             in self.map_ordered(lambda item: attempt(*item), items))
 
     def delete_many(self, names: Iterable[str]) -> None:
         # One DeleteObjects per 1,000 names; it does not mind names that are absent.
@@ -441,9 +399,8 @@ class S3Store(Store):
 
         return S3Lease(self, name + "#lock", timeout, lease or self.lock_lease)
 
-    def server_age(self, response: dict[str, Any]) -> float:
-        """Seconds since the object in a GET/HEAD ``response`` was written, by the
-        server's clock when it has one (no skew between machines)."""
-        date = response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
-        now = parsedate_to_datetime(date).timestamp() if date else time.time()
-        return now - response["LastModified"].timestamp()
+
+def _server_age(response: dict[str, Any]) -> float:
+    date = response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+    now = parsedate_to_datetime(date).timestamp() if date else time.time()
+    return now - response["LastModified"].timestamp()

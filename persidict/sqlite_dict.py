@@ -33,7 +33,8 @@ class SqliteDict(PersiDict[ValueType]):
     def __init__(self, path: str | os.PathLike[str] = "__persidict__.db",
                  file_type: str = "pkl", immutable_items: bool = False, digest_len: int = 8,
                  base_class_for_values: type | None = None, *, root_prefix: str = "",
-                 ttl: float | None = None, item_ttl: bool = False) -> None:
+                 ttl: float | None = None, item_ttl: bool = False,
+                 history: bool = False) -> None:
         if not isinstance(root_prefix, str):
             raise TypeError(f"root_prefix must be a str, not {type(root_prefix).__name__}")
         store = SqliteStore(path, create=False)
@@ -42,16 +43,16 @@ class SqliteDict(PersiDict[ValueType]):
         super().__init__(store, file_type=file_type,
                          immutable_items=immutable_items, digest_len=digest_len,
                          base_class_for_values=base_class_for_values, ttl=ttl,
-                         item_ttl=item_ttl)
+                         item_ttl=item_ttl, history=history)
         store.make_file()  # only once every argument is checked
 
     def get_params(self) -> dict[str, Any]:
-        return {"path": self._store.path, "root_prefix": self._store.prefix,
+        return {"path": self._backend_store.path, "root_prefix": self._backend_store.prefix,
                 **self._shared_params()}
 
     @property
     def path(self) -> str:
         """The SQLite file."""
-        return self._store.path
+        return self._backend_store.path
 
-    _store: SqliteStore
+    _backend_store: SqliteStore  # type: ignore[assignment]

@@ -34,39 +34,42 @@ class ZipDict(PersiDict[ValueType]):
                  file_type: str = "pkl", immutable_items: bool = False, digest_len: int = 8,
                  base_class_for_values: type | None = None, *, mode: str = "r",
                  root_prefix: str = "", ttl: float | None = None,
-                 item_ttl: bool = False) -> None:
+                 item_ttl: bool = False, history: bool = False) -> None:
         if not isinstance(root_prefix, str):
             raise TypeError(f"root_prefix must be a str, not {type(root_prefix).__name__}")
-        # The other arguments are checked over an empty store (whose names, like a
-        # zip's, have no length limit) before the archive is opened: a bad one
+        params: dict[str, Any] = {
+            "file_type": file_type, "immutable_items": immutable_items,
+            "digest_len": digest_len, "base_class_for_values": base_class_for_values,
+            "ttl": ttl, "item_ttl": item_ttl, "history": history}
+        # Checked over an empty store before the archive is opened: a bad argument
         # then opens, and so creates, nothing.
-        super().__init__(MemoryStore(), file_type=file_type, immutable_items=immutable_items,
-                         digest_len=digest_len, base_class_for_values=base_class_for_values,
-                         ttl=ttl, item_ttl=item_ttl)
+        super().__init__(MemoryStore(), **params)
         store = ZipStore(path, mode)
-        self._store = store.substore(root_prefix.strip("/")) if root_prefix.strip("/") \
-            else store
+        if root_prefix.strip("/"):
+            store = store.substore(root_prefix.strip("/"))
+        super().__init__(store, **params)
 
     def get_params(self) -> dict[str, Any]:
-        return {"path": self._store.path, "mode": self._store.mode,
-                "root_prefix": self._store.prefix, **self._shared_params()}
+        store = self._backend_store
+        return {"path": store.path, "mode": store.mode, "root_prefix": store.prefix,
+                **self._shared_params()}
 
     def __reduce__(self) -> tuple[Any, ...]:
-        self._store.__reduce__()  # raises for a writer
+        self._backend_store.__reduce__()  # raises for a writer
         return super().__reduce__()
 
     @property
     def path(self) -> str:
         """The zip archive."""
-        return self._store.path
+        return self._backend_store.path
 
     def commit(self) -> None:
         """Write the changes into the archive now."""
-        self._store.commit()
+        self._backend_store.commit()
 
     def close(self) -> None:
         """Commit (a writer) and let the archive go."""
-        self._store.close()
+        self._backend_store.close()
 
     def __enter__(self) -> ZipDict[ValueType]:
         return self
@@ -75,4 +78,4 @@ class ZipDict(PersiDict[ValueType]):
                  tb: TracebackType | None) -> None:
         self.close()
 
-    _store: ZipStore
+    _backend_store: ZipStore  # type: ignore[assignment]

@@ -9,6 +9,7 @@ from types import FrameType
 from typing import Any
 
 from ._atomic import _MISSING
+from ._naming import Naming
 from .batch import Batch
 from .events import Subscription
 from .history import Change
@@ -68,6 +69,10 @@ class PersiDictWrapper(PersiDict):
     @property
     def store(self) -> Store:
         return self._inner.store
+
+    @property
+    def naming(self) -> Naming:
+        return self._inner.naming
 
     @property
     def base_url(self) -> str:

@@ -96,6 +96,14 @@ EXPECTED = {
         re.escape("newest keys: [('banner',), ('timeout',)]"),
         re.escape("records pruned: 7"),
     ],
+    "urls_and_sync.py": [
+        re.escape("results: FileDirDict json | scratch: LocalDict"),
+        re.escape("url: file://~/results?file_type=json"),
+        re.escape("first sync: copied 100 | skipped 0"),
+        re.escape("dry run would copy [('run', '7')] and delete [('run', '8')]"),
+        re.escape("second sync: copied 1 | skipped 98 | deleted 1"),
+        re.escape("backup file: backup/run/7.json True"),
+    ],
     "s3_example.py": [
         re.escape("object: s3://persidict-example/example/config/retries.json"),
         re.escape("runs: 50 | best: 0.49"),

@@ -207,3 +207,14 @@ def test_bad_arguments_are_type_errors() -> None:
         persidict.sync(a, b, dry_run=1)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="progress must be callable"):
         persidict.sync(a, b, progress=5)  # type: ignore[arg-type]
+
+
+def test_copy_onto_write_once_accepts_equal_items(make_dict: Maker) -> None:
+    src, dst = make_dict(place="src"), make_dict(place="dst", immutable_items=True)
+    src.update({"same": 1, "other": 2})
+    dst.update({"same": 1, "other": 3})
+    with pytest.raises(SyncError) as caught:
+        persidict.copy(src, dst)
+    assert _strings(caught.value.failed_keys) == [("other",)]
+    assert _strings(caught.value.report.copied) == [("same",)]
+    assert (dst["same"], dst["other"]) == (1, 3)

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -257,10 +258,24 @@ class _Transfer:
         done = 0
         self.report_progress(done, total)
         move = self._copy_bytes if self.raw else self._copy_values
-        for chunk in _chunks(keys):
-            move(chunk, report)
-            done += len(chunk)
-            self.report_progress(done, total)
+
+        def run(chunk: list[SafeStrTuple]) -> CopyReport:
+            part = CopyReport()
+            move(chunk, part)
+            return part
+
+        # Two chunks in flight, so that one is read while the other is written; no
+        # more, so that an interrupted call stops after them.
+        with ThreadPoolExecutor(2, thread_name_prefix="persidict-sync") as pool:
+            pending: deque[tuple[int, Future[CopyReport]]] = deque()
+            for chunk in _chunks(keys):
+                pending.append((len(chunk), pool.submit(run, chunk)))
+                if len(pending) == 2:
+                    done += _merge(report, *pending.popleft())
+                    self.report_progress(done, total)
+            while pending:
+                done += _merge(report, *pending.popleft())
+                self.report_progress(done, total)
 
     def _copy_bytes(self, keys: list[SafeStrTuple], report: CopyReport) -> None:
         src_names = {self.src.name(k): k for k in keys}
@@ -292,8 +307,10 @@ class _Transfer:
         if not self.dst.d.immutable_items:
             return store.try_write_many(pairs)
         present, failures = store.try_create_many(pairs)
-        for name in present:
-            failures[name] = KeyError(f"{name!r} is write-once and already holds other bytes")
+        data_of = dict(pairs)
+        for name, held in store.read_many(present):
+            if held != data_of[name]:  # the same bytes already there is no failure
+                failures[name] = KeyError(f"{name!r} is write-once and holds other bytes")
         return failures
 
     def _copy_values(self, keys: list[SafeStrTuple], report: CopyReport) -> None:
@@ -346,6 +363,16 @@ class _Transfer:
             return d.compare_and_delete(key, d.etag(key))
         except KeyError:  # gone already
             return False
+
+
+def _merge(report: CopyReport, count: int, part: Future[CopyReport]) -> int:
+    """Add a chunk's outcome to ``report``; return how many keys it had."""
+    done = part.result()
+    report.copied += done.copied
+    report.vanished += done.vanished
+    report.failed.update(done.failed)
+    report.bytes_copied += done.bytes_copied
+    return count
 
 
 def _check_apart(src: PersiDict[Any], dst: PersiDict[Any]) -> None:

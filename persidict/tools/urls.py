@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
+from ..errors import StoreError
 from ..file_dir_dict import FileDirDict
 from ..local_dict import LocalDict
 from ..persi_dict import PersiDict
@@ -176,7 +177,7 @@ def _check_bucket(location: str, params: dict[str, Any]) -> None:
         code = e.response.get("Error", {}).get("Code", "")
         if code in ("404", "NoSuchBucket", "NotFound"):
             raise FileNotFoundError(f"no bucket {bucket!r}") from None
-        raise
+        raise StoreError(f"S3 HeadBucket of bucket {bucket!r} failed ({code})") from e
 
 
 register(Scheme("s3", S3Dict, _open_s3, _locate_s3,

@@ -171,9 +171,7 @@ class Store(ABC):
 
     def names_by_time(self, suffix: str = "", *, newest: bool = True
                       ) -> Iterator[tuple[str, float]] | None:
-        """``(name, mtime)`` of the names ending with ``suffix``, newest (or oldest)
-        first, pulled lazily; ``None`` (this default) if the store lists only in name
-        order, so that ``newest_keys(n)`` must list every name."""
+        """``(name, mtime)`` newest (or oldest) first, lazily; ``None``: name order only."""
         return None
 
     def folder_entries(self, folder: str = "", *, starts_with: str = "",

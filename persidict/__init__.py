@@ -23,11 +23,13 @@ from .s3_dict import S3Dict  # boto3 is imported only when an S3Dict is made
 from .safe_chars import SAFE_CHARS_SET, get_safe_chars, replace_unsafe_chars
 from .safe_str_tuple import SafeStrTuple
 from .safe_str_tuple_signing import sign_safe_str_tuple, unsign_safe_str_tuple
+from .sqlite_dict import SqliteDict
 from .stores.signing_store import SigningKeys
 from .tools import CopyReport, SyncError, SyncReport, copy, sync
 from .tools import open_url as open  # noqa: F401 - not in __all__: `import *` keeps builtin open
 from .wrappers import PersiDictWrapper
 from .write_once_dict import WriteOnceDict
+from .zip_dict import ZipDict
 
 __all__ = [
     "ABSENT",
@@ -59,11 +61,13 @@ __all__ = [
     "SafeStrTuple",
     "SignatureError",
     "SigningKeys",
+    "SqliteDict",
     "StoreError",
     "Subscription",
     "SyncError",
     "SyncReport",
     "WriteOnceDict",
+    "ZipDict",
     "__version__",
     "copy",
     "get_safe_chars",

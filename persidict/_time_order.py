@@ -45,6 +45,10 @@ def by_time(d: PersiDict[Any], max_n: int | None, newest: bool) -> list[SafeStrT
         return []
     if newest and max_n is not None and _history.keeps_history(d):
         return _history.newest_keys(d, max_n)
+    if max_n is not None and d._ttl is None:
+        in_order = d.store.names_by_time(d._naming.suffix, newest=newest)
+        if in_order is not None:  # the store reads only as far as the first max_n keys
+            return _first_keys(d, in_order, max_n)
     pairs = keys_and_timestamps(d)
     if max_n is None:
         ordered = sorted(pairs, key=itemgetter(1), reverse=newest)
@@ -64,3 +68,16 @@ def keys_and_infos(d: PersiDict[Any]) -> Iterator[tuple[SafeStrTuple, ItemInfo]]
         for key, info in naming.keyed(folder, leaves, infos):
             if live is None or key in live:
                 yield key, info
+
+
+def _first_keys(d: PersiDict[Any], names: Iterator[tuple[str, float]],
+                max_n: int) -> list[SafeStrTuple]:
+    """The keys of the first ``max_n`` names that are keys' names."""
+    found: list[SafeStrTuple] = []
+    keyed = d._naming.keyed
+    for name, mtime in names:
+        folder, _, leaf = name.rpartition("/")
+        found.extend(key for key, _ in keyed(folder, [leaf], [mtime]))
+        if len(found) >= max_n:
+            break
+    return found

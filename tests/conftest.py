@@ -11,11 +11,11 @@ import moto  # noqa: F401 - before any boto3 session exists, so mock_aws sees it
 import pytest
 from s3_server import MotoServer
 
-from persidict import FileDirDict, LocalDict, PersiDict, S3Dict
-from persidict.stores import CachingStore, FileStore
+from persidict import FileDirDict, LocalDict, PersiDict, S3Dict, SqliteDict
+from persidict.stores import CachingStore, FileStore, ZipStore
 from persidict.stores._s3_probe import require_conditional_requests
 
-BACKENDS = ["file", "memory", "s3_mock", "s3_http", "tiered"]
+BACKENDS = ["file", "memory", "sqlite", "zip", "s3_mock", "s3_http", "tiered"]
 S3_BACKENDS = ["s3_mock", "s3_http"]
 
 # S3 tests never reach AWS: fake credentials, and the in-process mock answers at an
@@ -117,6 +117,12 @@ def _dict_maker(backend: str, tmp_path: Any, request: pytest.FixtureRequest,
     def make(place: str = "main", **params: Any) -> PersiDict:
         if backend == "file":
             return FileDirDict(tmp_path / place, **params)
+        if backend == "sqlite":
+            return SqliteDict(tmp_path / f"{place}.db", **params)
+        if backend == "zip":
+            if place not in zip_stores:
+                zip_stores[place] = ZipStore(tmp_path / f"{place}.zip", mode="a")
+            return PersiDict(zip_stores[place], **params)
         if backend == "memory":
             stores = memory_stores.setdefault(place, LocalDict().store)
             return LocalDict(store=stores, **params)
@@ -133,6 +139,8 @@ def _dict_maker(backend: str, tmp_path: Any, request: pytest.FixtureRequest,
         raise AssertionError(backend)
 
     memory_stores: dict[str, Any] = {}
+    zip_stores: dict[str, ZipStore] = {}
+    request.addfinalizer(lambda: _close_zips(zip_stores))
     return make
 
 
@@ -140,6 +148,14 @@ def probe_conditions(d: S3Dict) -> None:
     """Probe the endpoint of ``d`` for conditional requests now (once per endpoint and
     process, see persidict/stores/_s3_probe.py), not inside a test's request count."""
     require_conditional_requests(d.s3_store, "probe", "")
+
+
+def _close_zips(stores: dict[str, ZipStore]) -> None:
+    for store in stores.values():
+        seen = {name: store.read(name) for name in store.names()}
+        store.close()
+        with ZipStore(store.path) as reopened:
+            assert {name: reopened.read(name) for name in reopened.names()} == seen
 
 
 @pytest.fixture(params=[False, True], ids=["no-cache", "cache"])

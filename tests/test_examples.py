@@ -54,6 +54,13 @@ EXPECTED = {
         re.escape("alice's orders over 20: ['2024-06-01', '2024-06-28', '2024-07-02']"),
         re.escape("first small order: {'day': '2024-06-15', 'amount': 7}"),
     ],
+    "stores_example.py": [
+        re.escape("finished: 200 | results: 200"),
+        re.escape("written last: SafeStrTuple('finished')"),
+        re.escape("a reader waits for the writer to close"),
+        re.escape("exported: 201"),
+        re.escape("from the zip: {'worker': 2, 'score': 7} | finished: 200"),
+    ],
     "ttl_example.py": [
         re.escape("live: [SafeStrTuple('alice'), SafeStrTuple('bob')] | len: 2"),
         re.escape("after 1.2 s: [SafeStrTuple('bob')] | alice: None"

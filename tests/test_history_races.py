@@ -15,7 +15,7 @@ from test_races import Workers
 from persidict import PersiDict
 
 Make = Callable[..., PersiDict]
-SCALE = {"file": (6, 40), "s3_http": (4, 12)}  # (processes, changes each)
+SCALE = {"file": (6, 40), "sqlite": (6, 40), "s3_http": (4, 12)}  # (processes, changes each)
 
 
 def shared_dict(backend: str, make_ordered_dict: Make) -> PersiDict:

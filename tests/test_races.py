@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 import race_workers as rw
 
-from persidict import FileDirDict, PersiDict, S3Dict, StoreError
+from persidict import FileDirDict, PersiDict, S3Dict, SqliteDict, StoreError
 
 pytestmark = pytest.mark.slow
 
@@ -35,6 +35,8 @@ PROCESSES = 8
 SCALE = {  # per backend: iterations per process
     "file": {"incr": 500, "cas": 500, "keys": 200, "sections": 200, "ops": 2000,
              "lineages": 1000, "lineage_seconds": 2.0},
+    "sqlite": {"incr": 500, "cas": 500, "keys": 200, "sections": 200, "ops": 2000,
+               "lineages": 1000, "lineage_seconds": 2.0},
     "s3": {"incr": 40, "cas": 40, "keys": 60, "sections": 30, "ops": 300, "lineages": 150,
            "lineage_seconds": 0.0},
 }
@@ -43,13 +45,16 @@ S3_LEASE = 2.0  # seconds; short so that a dead holder's lease expires quickly
 Factory = Callable[..., PersiDict]
 
 
-@pytest.fixture(params=["file", "s3"])
+@pytest.fixture(params=["file", "sqlite", "s3"])
 def shared(request: pytest.FixtureRequest, tmp_path: Any) -> tuple[str, Factory]:
     """``(backend, make)``: ``make(place, **params)`` opens a dict that worker
     processes can reopen (it pickles as its parameters). S3 dicts share a local
     cache folder, as processes on one machine would."""
     if request.param == "file":
         return "file", lambda place="main", **params: FileDirDict(tmp_path / place, **params)
+    if request.param == "sqlite":  # one file that every process opens
+        return "sqlite", lambda place="main", **params: SqliteDict(
+            tmp_path / "races.db", root_prefix=place, **params)
     url = request.getfixturevalue("s3_serial_endpoint")
     bucket = f"races-{uuid.uuid4().hex[:12]}"
 

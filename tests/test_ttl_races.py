@@ -23,8 +23,8 @@ from persidict import PersiDict
 pytestmark = pytest.mark.slow
 
 TTL = 60.0
-KEYS = {"file": 100, "s3": 15}
-INCREMENTS = {"file": 200, "s3": 15}
+KEYS = {"file": 100, "sqlite": 100, "s3": 15}
+INCREMENTS = {"file": 200, "sqlite": 200, "s3": 15}
 
 
 def _old_items(d: PersiDict, keys: list[str]) -> float:

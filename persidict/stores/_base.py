@@ -169,6 +169,11 @@ class Store(ABC):
         for folder, infos in infos_by_folder(self.infos(suffix)):
             yield folder, [i.name.rpartition("/")[2] for i in infos], [i.mtime for i in infos]
 
+    def names_by_time(self, suffix: str = "", *, newest: bool = True
+                      ) -> Iterator[tuple[str, float]] | None:
+        """``(name, mtime)`` newest (or oldest) first, lazily; ``None``: name order only."""
+        return None
+
     def folder_entries(self, folder: str = "", *, starts_with: str = "",
                        after: str = "") -> Iterator[tuple[list[str], bool]]:
         """Yield the entries of one folder in byte order, in chunks ``(entries, more)``.

@@ -1,5 +1,6 @@
 """Tools on top of the dicts: open by URL, copy and sync (DESIGN.md §4)."""
 
+from . import _store_urls  # noqa: F401 - registers sqlite:// and zip://
 from .sync import CopyReport, SyncError, SyncReport, copy, sync
 from .urls import SCHEMES, Scheme, open_url, register, url_of
 

@@ -31,8 +31,10 @@ from ..local_dict import LocalDict
 from ..persi_dict import PersiDict
 from ..s3_dict import S3Dict
 from ..safe_str_tuple import SafeStrTuple
+from ..sqlite_dict import SqliteDict
 from ..stores import ItemInfo, S3Store, Store
 from ..stores.caching_store import CachingStore
+from ..zip_dict import ZipDict
 
 Progress = Callable[[int, "int | None"], object]
 CHUNK = 256  # items read and written per bulk call (and per progress report)
@@ -43,7 +45,8 @@ _DELETERS = 16  # conditional deletes in flight at a time
 _PLAIN_PARAMS = frozenset({
     "base_dir", "store", "bucket_name", "region", "root_prefix", "endpoint_url", "client",
     "max_workers", "retry_mode", "max_attempts", "lock_lease", "durable", "file_type",
-    "immutable_items", "digest_len", "base_class_for_values", "ttl", "item_ttl"})
+    "immutable_items", "digest_len", "base_class_for_values", "ttl", "item_ttl", "path",
+    "mode"})
 
 
 @dataclass
@@ -200,7 +203,7 @@ class _Side:
 def _is_plain(d: PersiDict[Any]) -> bool:
     """Whether ``d``'s stored bytes are its values as its format writes them, and
     a store write is what ``d[k] = v`` would do (no wrapper, no unknown feature)."""
-    if type(d) not in (PersiDict, FileDirDict, S3Dict, LocalDict):
+    if type(d) not in (PersiDict, FileDirDict, S3Dict, LocalDict, SqliteDict, ZipDict):
         return False
     return all(name in _PLAIN_PARAMS or not value for name, value in d.get_params().items())
 

@@ -77,7 +77,7 @@ class S3Dict(PersiDict[ValueType]):
             # Entries by hashed object identity (see CachingStore), in a folder of
             # their own: the earlier bucket/key layout beside it is ignored.
             entries = FileStore(os.path.join(self._cache_dir, _CACHE_FOLDER), create=False)
-            store = CachingStore(remote, entries, immutable=immutable_items)
+            store = CachingStore(remote, entries, immutable=immutable_items is True)
         super().__init__(store, file_type=file_type, immutable_items=immutable_items,
                          digest_len=digest_len, base_class_for_values=base_class_for_values,
                          ttl=ttl, item_ttl=item_ttl, history=history, signing_key=signing_key)

@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from .persi_dict import PersiDict, ValueType
+from .stores.signing_store import SigningKey
 from .stores.sqlite_store import SqliteStore
 
 
@@ -34,7 +35,7 @@ class SqliteDict(PersiDict[ValueType]):
                  file_type: str = "pkl", immutable_items: bool = False, digest_len: int = 8,
                  base_class_for_values: type | None = None, *, root_prefix: str = "",
                  ttl: float | None = None, item_ttl: bool = False,
-                 history: bool = False) -> None:
+                 history: bool = False, signing_key: SigningKey = None) -> None:
         if not isinstance(root_prefix, str):
             raise TypeError(f"root_prefix must be a str, not {type(root_prefix).__name__}")
         store = SqliteStore(path, create=False)
@@ -43,16 +44,18 @@ class SqliteDict(PersiDict[ValueType]):
         super().__init__(store, file_type=file_type,
                          immutable_items=immutable_items, digest_len=digest_len,
                          base_class_for_values=base_class_for_values, ttl=ttl,
-                         item_ttl=item_ttl, history=history)
+                         item_ttl=item_ttl, history=history, signing_key=signing_key)
         store.make_file()  # only once every argument is checked
 
     def get_params(self) -> dict[str, Any]:
-        return {"path": self._backend_store.path, "root_prefix": self._backend_store.prefix,
+        return {"path": self._file.path, "root_prefix": self._file.prefix,
                 **self._shared_params()}
 
     @property
     def path(self) -> str:
         """The SQLite file."""
-        return self._backend_store.path
+        return self._file.path
 
-    _backend_store: SqliteStore  # type: ignore[assignment]
+    @property
+    def _file(self) -> SqliteStore:
+        return self._backend  # type: ignore[return-value]

@@ -8,6 +8,7 @@ from typing import Any
 
 from .persi_dict import PersiDict, ValueType
 from .stores import MemoryStore
+from .stores.signing_store import SigningKey
 from .stores.zip_store import ZipStore
 
 
@@ -34,13 +35,14 @@ class ZipDict(PersiDict[ValueType]):
                  file_type: str = "pkl", immutable_items: bool = False, digest_len: int = 8,
                  base_class_for_values: type | None = None, *, mode: str = "r",
                  root_prefix: str = "", ttl: float | None = None,
-                 item_ttl: bool = False, history: bool = False) -> None:
+                 item_ttl: bool = False, history: bool = False,
+                 signing_key: SigningKey = None) -> None:
         if not isinstance(root_prefix, str):
             raise TypeError(f"root_prefix must be a str, not {type(root_prefix).__name__}")
         params: dict[str, Any] = {
             "file_type": file_type, "immutable_items": immutable_items,
             "digest_len": digest_len, "base_class_for_values": base_class_for_values,
-            "ttl": ttl, "item_ttl": item_ttl, "history": history}
+            "ttl": ttl, "item_ttl": item_ttl, "history": history, "signing_key": signing_key}
         # Checked over an empty store before the archive is opened: a bad argument
         # then opens, and so creates, nothing.
         super().__init__(MemoryStore(), **params)
@@ -50,26 +52,26 @@ class ZipDict(PersiDict[ValueType]):
         super().__init__(store, **params)
 
     def get_params(self) -> dict[str, Any]:
-        store = self._backend_store
+        store = self._archive
         return {"path": store.path, "mode": store.mode, "root_prefix": store.prefix,
                 **self._shared_params()}
 
     def __reduce__(self) -> tuple[Any, ...]:
-        self._backend_store.__reduce__()  # raises for a writer
+        self._archive.__reduce__()  # raises for a writer
         return super().__reduce__()
 
     @property
     def path(self) -> str:
         """The zip archive."""
-        return self._backend_store.path
+        return self._archive.path
 
     def commit(self) -> None:
         """Write the changes into the archive now."""
-        self._backend_store.commit()
+        self._archive.commit()
 
     def close(self) -> None:
         """Commit (a writer) and let the archive go."""
-        self._backend_store.close()
+        self._archive.close()
 
     def __enter__(self) -> ZipDict[ValueType]:
         return self
@@ -78,4 +80,6 @@ class ZipDict(PersiDict[ValueType]):
                  tb: TracebackType | None) -> None:
         self.close()
 
-    _backend_store: ZipStore  # type: ignore[assignment]
+    @property
+    def _archive(self) -> ZipStore:
+        return self._backend  # type: ignore[return-value]

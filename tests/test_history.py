@@ -309,3 +309,17 @@ def test_ttl_purge_and_per_item_ttl_are_recorded(make_dict: Make,
     assert ops(d)[-1] == (("b",), "delete")
     monkeypatch.setattr(persidict.ttl, "clock", lambda: time.time() + 60)
     assert d.newest_keys(5) == []
+
+
+def test_wrappers_forward_history_and_events(make_dict: Make) -> None:
+    from persidict import WriteOnceDict
+
+    once = WriteOnceDict(make_dict(history=True, immutable_items=True))
+    seen: list[Change] = []
+    once.subscribe(seen.append)
+    once["a"] = 1
+    once["a"] = 2  # ignored by the wrapper: nothing written, nothing recorded
+    assert once.keeps_history
+    assert [c.new_value for c in once.history("a")] == [1]
+    assert [c.new_value for c in seen] == [1]
+    assert once.newest_keys(1) == ["a"]

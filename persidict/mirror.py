@@ -27,7 +27,6 @@ from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
 from .wrappers import PersiDictWrapper
 from .wrappers import shown_key as _shown
 
-
 _ABSENT: Any = object()  # pop's answer for a missing key, which no caller can pass
 
 

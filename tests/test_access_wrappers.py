@@ -73,8 +73,12 @@ def test_read_only_refuses_every_write_and_changes_nothing(filled: PersiDict,
 
 def test_read_only_reads_lists_and_queries(filled: PersiDict) -> None:
     view = read_only(filled)
-    assert view["a"] == 1 and view.get("zz", 0) == 0 and "a" in view and "zz" not in view
-    assert len(view) == 3 and sorted(view) == ["a", ("b", "c"), ("b", "d")]
+    assert view["a"] == 1
+    assert view.get("zz", 0) == 0
+    assert "a" in view
+    assert "zz" not in view
+    assert len(view) == 3
+    assert sorted(view) == ["a", ("b", "c"), ("b", "d")]
     assert dict(view.items()) == dict(filled.items())
     assert sorted(view.values()) == [1, 2, 3]
     assert view.setdefault("a", 9) == 1  # present: a read
@@ -102,7 +106,8 @@ def test_read_only_subdicts_are_read_only(filled: PersiDict) -> None:
         sub["c"] = 5
     with pytest.raises(ReadOnlyError):
         view.subdicts()["b"]["x"] = 1
-    assert filled["b", "c"] == 2 and ("b", "x") not in filled
+    assert filled["b", "c"] == 2
+    assert ("b", "x") not in filled
 
 
 READS: dict[str, Callable[[PersiDict], Any]] = {
@@ -161,13 +166,17 @@ def test_write_only_writes_and_answers_in(filled: PersiDict) -> None:
     box.set("other", 2)
     box.update({"u": 3})
     box.set_many([("v", 4)])
-    assert box.add("w", 5) and not box.add("w", 6)
+    assert box.add("w", 5)
+    assert not box.add("w", 6)
     assert box.add_many({"x": 6, "w": 7}) == ["w"]
-    assert "new" in box and "zz" not in box
+    assert "new" in box
+    assert "zz" not in box
     del box["a"]
-    assert box.delete_if_exists("u") and not box.delete_if_exists("u")
+    assert box.delete_if_exists("u")
+    assert not box.delete_if_exists("u")
     box["v"] = DELETE_CURRENT
-    assert box.compare_and_set("y", 8, None) and not box.compare_and_set("y", 9, None)
+    assert box.compare_and_set("y", 8, None)
+    assert not box.compare_and_set("y", 9, None)
     assert box.compare_and_delete("y", filled.etag("y"))
     with box.batch() as b:
         b["z"] = 9
@@ -185,10 +194,12 @@ def test_access_wrappers_round_trip_and_pickle(make_dict: Callable[..., PersiDic
                                                backend: str) -> None:
     w = wrap(make_dict())
     twin = type(w)(**w.get_params())
-    assert twin == w and type(twin) is type(w)
+    assert twin == w
+    assert type(twin) is type(w)
     if backend not in ("memory", "s3_mock"):  # memory and the in-process mock stay here
         again = pickle.loads(pickle.dumps(w))
-        assert again == w and type(again) is type(w)
+        assert again == w
+        assert type(again) is type(w)
 
 
 @pytest.mark.parametrize("wrap", [read_only, write_only])

@@ -27,7 +27,8 @@ def test_a_change_by_another_handle_is_never_served(pair: tuple[CachedDict, Pers
                                                     ) -> None:
     c, other = pair
     other["k"] = 1
-    assert c["k"] == 1 and c["k"] == 1
+    assert c["k"] == 1
+    assert c["k"] == 1
     other["k"] = 2
     assert c["k"] == 2
     other["k"] = {"big": "x" * 10_000}
@@ -45,17 +46,24 @@ def test_writes_and_deletes_through_the_handle(pair: tuple[CachedDict, PersiDict
     c["k"] = 1
     assert c["k"] == 1
     c["k"] = 2
-    assert c["k"] == 2 and other["k"] == 2
-    assert c.incr("n") == 1 and c["n"] == 1 and c.incr("n") == 2 and c["n"] == 2
+    assert c["k"] == 2
+    assert other["k"] == 2
+    assert c.incr("n") == 1
+    assert c["n"] == 1
+    assert c.incr("n") == 2
+    assert c["n"] == 2
     c.update({"k": 3})
     assert c["k"] == 3
     assert c.pop("k") == 3
     with pytest.raises(KeyError):
         c["k"]
     c["a", "b"] = 1
-    assert c["a", "b"] == 1 and c[["a", "b"]] == 1 and c.get_subdict("a")["b"] == 1
+    assert c["a", "b"] == 1
+    assert c[["a", "b"]] == 1
+    assert c.get_subdict("a")["b"] == 1
     del c["a", "b"]
-    assert ("a", "b") not in c and c.get(("a", "b")) is None
+    assert ("a", "b") not in c
+    assert c.get(("a", "b")) is None
 
 
 def test_a_write_once_hit_does_no_io(make_dict: Callable[..., PersiDict]) -> None:
@@ -65,7 +73,8 @@ def test_a_write_once_hit_does_no_io(make_dict: Callable[..., PersiDict]) -> Non
     assert c["k"] == [1, 2]
     for name in list(d.store.names()):
         d.store.delete(name)  # behind its back: a hit that did I/O would notice
-    assert c["k"] == [1, 2] and c.cache_info()[:2] == (1, 1)
+    assert c["k"] == [1, 2]
+    assert c.cache_info()[:2] == (1, 1)
     with pytest.raises(KeyError):
         c["other"]
 
@@ -87,7 +96,8 @@ def test_a_mutable_hit_checks_once_and_reads_nothing(
                                                                     real(name))[1])
     for _ in range(5):
         assert c["k"] == "v"
-    assert reads == [] and c.cache_info()[1] == 1
+    assert reads == []
+    assert c.cache_info()[1] == 1
 
 
 def test_expired_values_are_never_served(make_dict: Callable[..., PersiDict],
@@ -119,25 +129,31 @@ def test_the_cache_stays_within_max_bytes(make_dict: Callable[..., PersiDict]) -
         assert c.cache_info()[2] <= 5000
     entries = c.cache_info()[0]
     assert 1 <= entries <= 5
-    assert c["k19"] == "x" * 1000 and c.cache_info()[1] == 20  # the newest is kept
+    assert c["k19"] == "x" * 1000
+    assert c.cache_info()[1] == 20
     c["k0"]
     assert c.cache_info()[1] == 21  # the oldest was evicted
     huge = cached(d, max_bytes=500)
-    assert huge["k0"] == "x" * 1000 and huge.cache_info() == (0, 0, 0)  # too big to keep
+    assert huge["k0"] == "x" * 1000
+    assert huge.cache_info() == (0, 0, 0)
 
 
 def test_round_trips_pickles_and_subdicts(make_dict: Callable[..., PersiDict],
                                           backend: str) -> None:
     c = cached(make_dict(), max_bytes=12345)
     twin = type(c)(**c.get_params())
-    assert twin == c and twin.max_bytes == 12345
+    assert twin == c
+    assert twin.max_bytes == 12345
     if backend not in ("memory", "s3_mock"):
         again = pickle.loads(pickle.dumps(c))
-        assert again == c and again.cache_info() == (0, 0, 0)  # a cache of its own
+        assert again == c
+        assert again.cache_info() == (0, 0, 0)
     c["g", "k"] = 1
     c["g", "k"]
     sub = c.get_subdict("g")
-    assert isinstance(sub, CachedDict) and sub["k"] == 1 and sub.cache_info()[:2] == (1, 1)
+    assert isinstance(sub, CachedDict)
+    assert sub["k"] == 1
+    assert sub.cache_info()[:2] == (1, 1)
     assert isinstance(c.subdicts()["g"], CachedDict)
     assert read_only(c)["g", "k"] == 1
 
@@ -181,7 +197,8 @@ def test_values_another_process_writes_are_never_served_stale(
     assert writer.exitcode == 0
     seen.append(c["n"])
     assert seen == sorted(seen)  # a stale hit would go back to an older count
-    assert seen[-1] == n and len(set(seen)) > 1
+    assert seen[-1] == n
+    assert len(set(seen)) > 1
 
 
 @pytest.mark.s3_only
@@ -209,7 +226,8 @@ def test_an_s3_hit_is_one_conditional_get_without_a_body(
     before = server.served()
     statuses.clear()
     assert c["k"] == b"y"  # the changed value came in that same request
-    assert server.served() - before == 1 and statuses == [200]
+    assert server.served() - before == 1
+    assert statuses == [200]
 
 
 def test_a_folder_hit_is_one_stat(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -225,4 +243,5 @@ def test_a_folder_hit_is_one_stat(tmp_path: Any, monkeypatch: pytest.MonkeyPatch
     c = cached(d)  # a change check made now sees the counting os.stat
     c["k"]
     calls.clear()
-    assert c["k"] == 1 and len(calls) == 1
+    assert c["k"] == 1
+    assert len(calls) == 1

@@ -40,7 +40,8 @@ def test_one_record_per_operation_with_key_and_duration(
         assert record.persidict_op == op  # type: ignore[attr-defined]
         assert record.levelno == logging.DEBUG
         assert 0 <= record.persidict_seconds < 10  # type: ignore[attr-defined]
-        assert " ms" in record.getMessage() and ld.base_url in record.getMessage()
+        assert " ms" in record.getMessage()
+        assert ld.base_url in record.getMessage()
     ld["k"] = 1
     records(caplog)
     assert ld.get("k") == 1
@@ -56,7 +57,8 @@ def test_iterations_and_bulk_operations_are_one_record_each(
     assert sorted(ld.values()) == [1, 2, 3]
     size_hint, record = records(caplog)  # sorted() asks len() first, as of any mapping
     assert size_hint.persidict_op == "len"  # type: ignore[attr-defined]
-    assert record.persidict_op == "values" and "(3 items)" in record.getMessage()  # type: ignore[attr-defined]
+    assert record.persidict_op == "values"
+    assert "(3 items)" in record.getMessage()
     assert len(list(ld.items())) == 3
     assert len(ld) == 3
     assert list(ld.query_keys("b")) == [("b", "c"), ("b", "d")]
@@ -78,7 +80,8 @@ def test_nothing_is_logged_below_the_level(make_dict: Callable[..., PersiDict],
     caplog.set_level(logging.INFO, logger=NAME)
     d = logged(make_dict(), NAME)  # DEBUG records: not enabled
     d["a"] = 1
-    assert d["a"] == 1 and list(d) == ["a"]
+    assert d["a"] == 1
+    assert list(d) == ["a"]
     assert records(caplog) == []
     loud = logged(d.inner, NAME, logging.WARNING)
     loud["a"] = 2
@@ -88,7 +91,9 @@ def test_nothing_is_logged_below_the_level(make_dict: Callable[..., PersiDict],
 def test_round_trips_pickles_and_wraps_subdicts(ld: LoggedDict, backend: str,
                                                 caplog: pytest.LogCaptureFixture) -> None:
     twin = type(ld)(**ld.get_params())
-    assert twin == ld and twin.logger is ld.logger and twin.level == ld.level
+    assert twin == ld
+    assert twin.logger is ld.logger
+    assert twin.level == ld.level
     if backend not in ("memory", "s3_mock"):
         assert pickle.loads(pickle.dumps(ld)) == ld
     sub = ld.get_subdict("g")

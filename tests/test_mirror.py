@@ -42,28 +42,39 @@ def test_every_write_reaches_the_replica(trio: tuple[MirrorDict, PersiDict, Pers
     m.update({"u": 4}, v=5)
     m.set_many([("w", 6), ("w", 7)])
     m |= {"x": 8}
-    assert same(primary, replica) and replica["w"] == 7
+    assert same(primary, replica)
+    assert replica["w"] == 7
     del m["u"]
-    assert m.delete_if_exists("v") and not m.delete_if_exists("v")
+    assert m.delete_if_exists("v")
+    assert not m.delete_if_exists("v")
     m["x"] = DELETE_CURRENT
-    assert same(primary, replica) and "u" not in replica
-    assert m.add("n", 1) and not m.add("n", 2)
+    assert same(primary, replica)
+    assert "u" not in replica
+    assert m.add("n", 1)
+    assert not m.add("n", 2)
     assert m.add_many({"n": 3, "o": 4}) == ["n"]
-    assert m.setdefault("p", 5) == 5 and m.setdefault("p", 6) == 5
+    assert m.setdefault("p", 5) == 5
+    assert m.setdefault("p", 6) == 5
     assert m.incr("n", 10) == 11
     assert m.transform("o", lambda v: v * 10) == 40
     assert m.compare_and_set("a", 9, primary.etag("a"))
     assert not m.compare_and_set("a", 10, "stale")
-    assert m.pop("p") == 5 and m.pop("p", None) is None
-    assert same(primary, replica) and replica["n"] == 11 and replica["a"] == 9
+    assert m.pop("p") == 5
+    assert m.pop("p", None) is None
+    assert same(primary, replica)
+    assert replica["n"] == 11
+    assert replica["a"] == 9
     assert m.compare_and_delete("o", primary.etag("o"))
-    key, value = m.popitem()
-    assert key not in replica and same(primary, replica)
+    key, _value = m.popitem()
+    assert key not in replica
+    assert same(primary, replica)
     with m.batch(max_pending=2) as b:
         for i in range(5):
             b[f"k{i}"] = i
         del b["a"]
-    assert same(primary, replica) and replica["k4"] == 4 and "a" not in replica
+    assert same(primary, replica)
+    assert replica["k4"] == 4
+    assert "a" not in replica
     m.clear()
     assert len(primary) == len(replica) == 0
 
@@ -72,11 +83,13 @@ def test_reads_come_from_the_primary(trio: tuple[MirrorDict, PersiDict, PersiDic
     m, primary, replica = trio
     primary["only"] = 1
     replica["stray"] = 2
-    assert m["only"] == 1 and "stray" not in m and sorted(m) == ["only"]
+    assert m["only"] == 1
+    assert "stray" not in m
+    assert sorted(m) == ["only"]
 
 
 def test_subdicts_mirror_their_part(trio: tuple[MirrorDict, PersiDict, PersiDict]) -> None:
-    m, primary, replica = trio
+    m, _primary, replica = trio
     m["g", "a"] = 1
     sub = m.get_subdict("g")
     assert isinstance(sub, MirrorDict)
@@ -89,9 +102,10 @@ def test_subdicts_mirror_their_part(trio: tuple[MirrorDict, PersiDict, PersiDict
 
 def test_round_trips_and_pickles(trio: tuple[MirrorDict, PersiDict, PersiDict],
                                  backend: str) -> None:
-    m, primary, replica = trio
+    m, _primary, replica = trio
     twin = type(m)(**m.get_params())
-    assert twin == m and twin.replicas == (replica,)
+    assert twin == m
+    assert twin.replicas == (replica,)
     if backend not in ("memory", "s3_mock"):
         again = pickle.loads(pickle.dumps(m))
         assert again == m
@@ -104,12 +118,14 @@ def test_atomic_operations_are_decided_on_the_primary(
     m, primary, replica = trio
     replica["n"] = 100  # a replica that drifted: the primary's count wins
     primary["n"] = 1
-    assert m.incr("n") == 2 and replica["n"] == 2
+    assert m.incr("n") == 2
+    assert replica["n"] == 2
     replica["a"] = "replica's"
     assert m.add("a", "mine")  # absent on the primary: added, and copied over
     assert replica["a"] == "mine"
     primary["b"] = "primary's"
-    assert not m.add("b", "mine") and "b" not in replica  # lost: nothing to copy
+    assert not m.add("b", "mine")
+    assert "b" not in replica
 
 
 def test_a_failing_replica_is_named_after_the_primary_wrote(tmp_path: Path) -> None:
@@ -124,7 +140,8 @@ def test_a_failing_replica_is_named_after_the_primary_wrote(tmp_path: Path) -> N
             write()
         assert str(tmp_path / "bad") in str(info.value)
         [(replica, error)] = info.value.failures
-        assert replica is bad and isinstance(error, (OSError, ValueError))
+        assert replica is bad
+        assert isinstance(error, (OSError, ValueError))
     assert dict(primary.items()) == dict(good.items()) == {"k": 1, "j": 2, "n": 1}
 
 
@@ -135,7 +152,8 @@ def test_a_replica_that_refuses_the_value_is_reported(tmp_path: Path) -> None:
     with pytest.raises(MirrorError) as info:
         m["k"] = 1
     assert isinstance(info.value.failures[0][1], TypeError)
-    assert primary["k"] == 1 and "k" not in strict
+    assert primary["k"] == 1
+    assert "k" not in strict
     again = pickle.loads(pickle.dumps(info.value))
     assert str(again) == str(info.value)
 

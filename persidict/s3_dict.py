@@ -46,7 +46,8 @@ class S3Dict(PersiDict[ValueType]):
                  base_class_for_values: type | None = None, *, endpoint_url: str | None = None,
                  client: Any = None, max_workers: int = 16, retry_mode: str = "standard",
                  max_attempts: int = 5, lock_lease: float = 30.0,
-                 ttl: float | None = None, item_ttl: bool = False) -> None:
+                 ttl: float | None = None, item_ttl: bool = False,
+                 compress: str | None = None) -> None:
         _check_str("bucket_name", bucket_name, allow_empty=False)
         _check_str("region", region)
         _check_str("root_prefix", root_prefix)
@@ -78,7 +79,7 @@ class S3Dict(PersiDict[ValueType]):
             store = CachingStore(remote, entries, immutable=immutable_items)
         super().__init__(store, file_type=file_type, immutable_items=immutable_items,
                          digest_len=digest_len, base_class_for_values=base_class_for_values,
-                         ttl=ttl, item_ttl=item_ttl)
+                         ttl=ttl, item_ttl=item_ttl, compress=compress)
         ensure_bucket(s3, bucket_name, region)
 
     def _name_digest_len(self) -> int:

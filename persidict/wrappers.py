@@ -60,6 +60,10 @@ class PersiDictWrapper(PersiDict):
     def item_ttl(self) -> bool:
         return self._inner.item_ttl
 
+    @property
+    def compress(self) -> str | None:
+        return self._inner.compress
+
     def get_params(self) -> dict[str, Any]:
         return {"inner": self._inner}
 

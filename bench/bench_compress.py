@@ -42,7 +42,7 @@ def main() -> None:
         for codec in CODECS:
             fmt = compressed_format(format_for(file_type), codec)
             data = fmt.dumps(value)
-            dumps = best_of(lambda fmt=fmt: fmt.dumps(value), args.repeat, 3)
+            dumps = best_of(lambda fmt=fmt, value=value: fmt.dumps(value), args.repeat, 3)
             loads = best_of(lambda fmt=fmt, data=data: fmt.loads(data), args.repeat, 3)
             if base is None:
                 base = (len(data), dumps, loads)

@@ -85,11 +85,14 @@ class ZstdCodec(Codec):
 
 
 _CODECS: dict[str, Codec] = {}
+_CODEC_CLASSES: dict[str, type[Lz4Codec | GzipCodec | ZstdCodec]] = {
+    "lz4": Lz4Codec, "gzip": GzipCodec, "zstd": ZstdCodec}
 
 
 def codec_for(name: str) -> Codec:
+    """The codec called ``name`` (made once)."""
     if name not in _CODECS:
-        _CODECS[name] = {"lz4": Lz4Codec, "gzip": GzipCodec, "zstd": ZstdCodec}[name]()
+        _CODECS[name] = _CODEC_CLASSES[name]()
     return _CODECS[name]
 
 

@@ -133,22 +133,27 @@ class CompressedFormat(Format):
         return self._inner.dumps(value)
 
     def loads(self, data: bytes) -> Any:
-        for name in ("zstd", "gzip", "lz4"):
-            codec = _KNOWN_MAGIC[name]
-            if data.startswith(codec):
-                try:
-                    data = codec_for(name).decompress(data)
-                except ImportError:
-                    raise
-                except Exception as e:
-                    if name == "lz4" and not isinstance(self._inner, PickleFormat):
-                        break  # text that happens to start as an LZ4 frame does
-                    raise CorruptValueError(f"not a valid {name} frame: {e!r}") from e
-                break
+        codec = _framed_by(data)
+        if codec is not None:
+            try:
+                data = codec.decompress(data)
+            except Exception as e:
+                # Text may start as an LZ4 frame does (its magic is ASCII): then it is
+                # a value written without compression. No text starts as the others do.
+                if codec.name != "lz4" or isinstance(self._inner, PickleFormat):
+                    raise CorruptValueError(f"not a valid {codec.name} frame: {e!r}") from e
         return self._inner.loads(data)
 
 
-_KNOWN_MAGIC = {"zstd": ZstdCodec.magic, "gzip": GzipCodec.magic, "lz4": Lz4Codec.magic}
+def _framed_by(data: bytes) -> Codec | None:
+    """The codec whose magic ``data`` starts with, if any."""
+    for name, magic in _MAGIC.items():
+        if data.startswith(magic):
+            return codec_for(name)
+    return None
+
+
+_MAGIC = {"zstd": ZstdCodec.magic, "gzip": GzipCodec.magic, "lz4": Lz4Codec.magic}
 
 
 def compressed_format(inner: Format, compress: str | None) -> Format:

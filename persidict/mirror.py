@@ -12,6 +12,7 @@ Replicas are not kept in step with writes made to them by other means.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -60,8 +61,7 @@ class MirrorDict(PersiDictWrapper):
         if len({id(d) for d in everyone}) < len(everyone):
             raise ValueError("mirror(): a dict is given twice")
         self._replicas = tuple(replicas)
-        self._pool: ThreadPoolExecutor | None = None
-        self._pool_lock = threading.Lock()
+        self._threads = _Threads(len(replicas))
 
     @property
     def replicas(self) -> tuple[PersiDict, ...]:
@@ -75,8 +75,10 @@ class MirrorDict(PersiDictWrapper):
         raise AssertionError("a mirror's subdicts are built by get_subdict")  # pragma: no cover
 
     def get_subdict(self, prefix: NonEmptySafeStrTuple) -> PersiDict:
-        return type(self)(self._inner.get_subdict(prefix),
-                          [r.get_subdict(prefix) for r in self._replicas])
+        sub = type(self)(self._inner.get_subdict(prefix),
+                         [r.get_subdict(prefix) for r in self._replicas])
+        sub._threads = self._threads  # one pool for a mirror and its subdicts
+        return sub
 
     def subdicts(self) -> dict[str, PersiDict]:
         return {name: self.get_subdict(name) for name in self._inner.subdicts()}
@@ -89,7 +91,8 @@ class MirrorDict(PersiDictWrapper):
         if len(self._replicas) == 1:
             outcomes = [_attempt(action, self._replicas[0])]
         else:
-            outcomes = list(self._threads().map(lambda r: _attempt(action, r), self._replicas))
+            outcomes = list(self._threads.pool().map(lambda r: _attempt(action, r),
+                                                     self._replicas))
         failures = [(r, e) for r, e in zip(self._replicas, outcomes, strict=True)
                     if e is not None]
         if failures:
@@ -97,13 +100,6 @@ class MirrorDict(PersiDictWrapper):
             raise MirrorError(f"{operation} was made on the primary {self._inner.base_url}"
                               f" but failed on {len(failures)} of {len(self._replicas)}"
                               f" replicas: {named}", failures)
-
-    def _threads(self) -> ThreadPoolExecutor:
-        with self._pool_lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(len(self._replicas),
-                                                thread_name_prefix="persidict-mirror")
-            return self._pool
 
     def _copy_value(self, key: Any, value: Any) -> None:
         self._replicate(f"writing {_shown(key)}", lambda r: _put(r, key, value))
@@ -235,6 +231,24 @@ class MirrorDict(PersiDictWrapper):
         """A batch on the primary and one on each replica, fed the same items;
         the primary's is sent first when the block ends."""
         return MirrorBatch(self, max_pending)
+
+
+class _Threads:
+    """A mirror's thread pool, made on first use, and again in a forked child
+    (whose copy of the pool has no threads)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._pool: ThreadPoolExecutor | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None or self._pid != os.getpid():
+                self._pool = ThreadPoolExecutor(self._size, thread_name_prefix="persidict-mirror")
+                self._pid = os.getpid()
+            return self._pool
 
 
 class MirrorBatch:

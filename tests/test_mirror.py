@@ -194,3 +194,29 @@ def test_bad_mirrors_are_refused(tmp_path: Path, args: tuple[Any, ...],
         mirror(*args) if args and isinstance(args[0], dict) else mirror(d, *args)
     with pytest.raises(ValueError, match="twice"):
         mirror(d, d)
+
+
+def _add_all(m: MirrorDict, worker: int, n: int) -> None:
+    for i in range(n):
+        m.add(f"k{i}", worker)
+        m.incr("total")
+
+
+@pytest.mark.slow
+def test_racing_adds_are_won_once_and_the_winner_is_copied(tmp_path: Path) -> None:
+    import multiprocessing
+
+    primary, replica = FileDirDict(tmp_path / "p"), FileDirDict(tmp_path / "r")
+    m = mirror(primary, replica)
+    n, workers = 40, 4
+    context = multiprocessing.get_context("spawn")
+    procs = [context.Process(target=_add_all, args=(m, w, n)) for w in range(workers)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    assert [p.exitcode for p in procs] == [0] * workers
+    assert primary["total"] == n * workers  # counted exactly on the primary
+    del primary["total"], replica["total"]  # a replica's count is some value the primary had
+    assert len(primary) == n
+    assert dict(primary.items()) == dict(replica.items())  # only each winner was copied

@@ -2,7 +2,7 @@
 
 The contract: a read never returns a value the store no longer holds. A
 write-once dict (``immutable_items=True``) cannot change a value it holds, so a
-hit there does no I/O at all. Any other dict checks each hit with the cheapest
+hit there does no I/O at all (trusting every writer of the store to be write-once). Any other dict checks each hit with the cheapest
 test the store has (``Store.change_check``: one ``os.stat`` on a folder, a
 conditional GET that S3 answers 304 without a body), and a changed value is
 read again in that same request. A TTL'd dict never serves a value past its

@@ -1,11 +1,13 @@
-"""cached(d, max_bytes): an in-process LRU of decoded values in front of ``d``.
+"""cached(d, max_bytes): an in-process cache of decoded values in front of ``d``,
+evicting the least recently used first (approximately: second chance, see _evict).
 
 The contract: a read never returns a value the store no longer holds. A
 write-once dict (``immutable_items=True``) cannot change a value it holds, so a
-hit there does no I/O at all (trusting every writer of the store to be write-once). Any other dict checks each hit with the cheapest
-test the store has (``Store.change_check``: one ``os.stat`` on a folder, a
-conditional GET that S3 answers 304 without a body), and a changed value is
-read again in that same request. A TTL'd dict never serves a value past its
+hit there does no I/O at all (trusting every writer of the store to be
+write-once). Any other dict checks each hit with the cheapest test the store
+has (``Store.change_check``: one ``os.stat`` on a folder, a conditional GET that
+S3 answers 304 without a body), and a changed value is read again in that same
+request. A TTL'd dict never serves a value past its
 expiry (kept with the entry, as the store's ``timestamp`` + ``ttl`` or the
 item's own expiry). Writes and deletes through the wrapper drop the entries they
 touch; the next read refills them (the wrapper never learns the etag a write
@@ -18,10 +20,9 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
-from typing import Any, NamedTuple
+from typing import Any
 
 from . import ttl as _ttl
 from ._atomic import _MISSING
@@ -34,12 +35,11 @@ from .wrappers import PersiDictWrapper
 _ENTRY_OVERHEAD = 200  # bytes counted per entry beside its value: key, entry, links
 
 
-class _Entry(NamedTuple):
-    value: Any
-    check: Callable[[], tuple[bytes, ItemInfo] | None] | None  # None: write-once
-    expires: float | None  # POSIX time the value stops being served
-    size: int
-    name: str
+# An entry is a list: [value, check, expires, size, name, used]. ``check`` is
+# ``Store.change_check`` of the version kept (None: write-once), ``expires`` the
+# POSIX time it stops being served (None: never), ``used`` whether it was read
+# since eviction last passed it.
+_SIZE, _USED = 3, 5
 
 
 class CachedDict(PersiDictWrapper):
@@ -73,7 +73,7 @@ class CachedDict(PersiDictWrapper):
         if max_bytes <= 0:
             raise ValueError(f"max_bytes must be > 0, not {max_bytes}")
         self._max_bytes = max_bytes
-        self._entries: OrderedDict[str | tuple[str, ...], _Entry] = OrderedDict()
+        self._entries: dict[str | tuple[str, ...], list[Any]] = {}
         self._bytes = 0
         self._misses = 0
         self._lock = threading.Lock()
@@ -103,9 +103,10 @@ class CachedDict(PersiDictWrapper):
 
     def __getitem__(self, key: NonEmptySafeStrTuple) -> Any:
         try:
-            value, check, expires, _, name = self._entries[key]  # type: ignore[index]
+            entry = self._entries[key]  # type: ignore[index]
         except (KeyError, TypeError):  # not cached, or a key to convert (a list)
             return self._load(key)
+        value, check, expires, _, name, _ = entry
         if check is not None:
             try:
                 changed = check()
@@ -117,10 +118,7 @@ class CachedDict(PersiDictWrapper):
         if expires is not None and _ttl.clock() >= expires:
             self._drop(key)
             return self._load(key)
-        try:  # noqa: SIM105 - suppress() costs a tenth of a hit
-            self._entries.move_to_end(key)  # type: ignore[arg-type]
-        except KeyError:  # evicted by another thread meanwhile
-            pass
+        entry[_USED] = True  # a flag, not a reordering: a third of a hit's own cost
         return value
 
     def _load(self, key: Any) -> Any:
@@ -148,12 +146,24 @@ class CachedDict(PersiDictWrapper):
             self._misses += 1
             old = self._entries.pop(plain, None)
             if old is not None:
-                self._bytes -= old.size
-            self._entries[plain] = _Entry(value, check, expires, size, name)
+                self._bytes -= old[_SIZE]
+            self._entries[plain] = [value, check, expires, size, name, True]
             self._bytes += size
-            while self._bytes > self._max_bytes:
-                self._bytes -= self._entries.popitem(last=False)[1].size
+            self._evict()
         return value
+
+    def _evict(self) -> None:
+        """Second chance (CLOCK), oldest first: an entry read since it was last
+        passed goes to the back with its flag cleared; the first one not read goes."""
+        entries = self._entries
+        while self._bytes > self._max_bytes:
+            oldest = next(iter(entries))
+            entry = entries.pop(oldest)
+            if entry[_USED]:
+                entry[_USED] = False
+                entries[oldest] = entry
+            else:
+                self._bytes -= entry[_SIZE]
 
     def _drop(self, key: Any) -> None:
         if not self._entries:
@@ -162,7 +172,7 @@ class CachedDict(PersiDictWrapper):
         with self._lock:
             old = self._entries.pop(plain, None)
             if old is not None:
-                self._bytes -= old.size
+                self._bytes -= old[_SIZE]
 
     def _dropping(self, key: Any, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
         """``fn(*args)``, then drop ``key``'s entry (also when ``fn`` raised: a

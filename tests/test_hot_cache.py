@@ -245,3 +245,18 @@ def test_a_folder_hit_is_one_stat(tmp_path: Any, monkeypatch: pytest.MonkeyPatch
     calls.clear()
     assert c["k"] == 1
     assert len(calls) == 1
+
+
+def test_a_value_read_often_outlives_those_read_once(make_dict: Callable[..., PersiDict]
+                                                     ) -> None:
+    d = make_dict()
+    d.update({f"k{i}": "x" * 1000 for i in range(30)})
+    c = cached(d, max_bytes=5000)
+    for i in range(1, 30):
+        c["k0"]  # the hot one
+        c[f"k{i}"]  # each read once
+    misses = c.cache_info()[1]
+    c["k0"]
+    assert c.cache_info()[1] == misses  # still kept: no read from the store
+    c["k1"]
+    assert c.cache_info()[1] == misses + 1  # long evicted

@@ -1,21 +1,28 @@
 """persidict: persistent, distributed-safe dictionaries in a folder or an S3 bucket."""
 
 from ._version import __version__
+from .access_wrappers import ReadOnlyDict, WriteOnlyDict, read_only, write_only
 from .batch import Batch
 from .collection import Collection
 from .errors import (
     BatchError,
     ConflictError,
     CorruptValueError,
+    MirrorError,
     PersiDictError,
+    ReadOnlyError,
     SignatureError,
     StoreError,
+    WriteOnlyError,
 )
 from .events import Subscription
 from .file_dir_dict import FileDirDict
 from .history import ABSENT, UNRECORDED, Change
+from .hot_cache import CachedDict, cached
 from .jokers import DELETE_CURRENT, KEEP_CURRENT, DeleteCurrentFlag, Joker, KeepCurrentFlag
 from .local_dict import LocalDict
+from .logged import LoggedDict, logged
+from .mirror import MirrorDict, mirror
 from .overlapping_multi_dict import OverlappingMultiDict
 from .persi_dict import NonEmptyPersiDictKey, PersiDict, PersiDictKey
 from .proxy import FieldChange, Proxy
@@ -39,6 +46,7 @@ __all__ = [
     "UNRECORDED",
     "Batch",
     "BatchError",
+    "CachedDict",
     "Change",
     "Collection",
     "ConflictError",
@@ -50,6 +58,9 @@ __all__ = [
     "Joker",
     "KeepCurrentFlag",
     "LocalDict",
+    "LoggedDict",
+    "MirrorDict",
+    "MirrorError",
     "NonEmptyPersiDictKey",
     "OverlappingMultiDict",
     "PersiDict",
@@ -57,6 +68,8 @@ __all__ = [
     "PersiDictKey",
     "PersiDictWrapper",
     "Proxy",
+    "ReadOnlyDict",
+    "ReadOnlyError",
     "S3Dict",
     "SafeStrTuple",
     "SignatureError",
@@ -67,12 +80,19 @@ __all__ = [
     "SyncError",
     "SyncReport",
     "WriteOnceDict",
+    "WriteOnlyDict",
+    "WriteOnlyError",
     "ZipDict",
     "__version__",
+    "cached",
     "copy",
     "get_safe_chars",
+    "logged",
+    "mirror",
+    "read_only",
     "replace_unsafe_chars",
     "sign_safe_str_tuple",
     "sync",
     "unsign_safe_str_tuple",
+    "write_only",
 ]

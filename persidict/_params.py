@@ -9,6 +9,7 @@ from . import history as _history
 from . import ttl as _ttl
 from ._naming import Naming
 from ._recording import recording, unwrapped
+from .compression import check_compress, compressed_format
 from .formats import format_for
 from .safe_str_tuple_signing import _check_digest_len
 from .stores import Store
@@ -31,7 +32,7 @@ class Params:
     def _init_params(self, store: Store, *, file_type: str, immutable_items: bool,
                      digest_len: int, base_class_for_values: type | None,
                      ttl: float | None, item_ttl: bool, history: bool = False,
-                     signing_key: SigningKey = None) -> None:
+                     signing_key: SigningKey = None, compress: str | None = None) -> None:
         if not isinstance(store, Store):
             raise TypeError(f"store must be a persidict Store, not {type(store).__name__}")
         if not isinstance(history, bool):
@@ -43,7 +44,8 @@ class Params:
             raise TypeError(f"item_ttl must be a bool, not {type(item_ttl).__name__}")
         if base_class_for_values is not None and not isinstance(base_class_for_values, type):
             raise TypeError("base_class_for_values must be a class or None")
-        self._format = format_for(file_type)
+        self._compress = check_compress(compress)
+        self._format = compressed_format(format_for(file_type), self._compress)
         if base_class_for_values is not None \
                 and not issubclass(base_class_for_values, self._format.value_type):
             raise ValueError(f"file_type {file_type!r} stores only"
@@ -99,6 +101,11 @@ class Params:
         """Whether every change is recorded (``history=True``; see history.py)."""
         return _history.keeps_history(self)  # type: ignore[arg-type]
 
+    @property
+    def compress(self) -> str | None:
+        """The codec of the stored values (see compression.py); ``None``: the format's own."""
+        return self._compress
+
     def _name_digest_len(self) -> int:
         """The digest length used in store names (S3 names carry none)."""
         return self.digest_len
@@ -108,11 +115,14 @@ class Params:
         return {"store": self._backend, **self._shared_params()}
 
     def _shared_params(self) -> dict[str, Any]:
-        return {"file_type": self.file_type, "immutable_items": self.immutable_items,
-                "digest_len": self.digest_len,
-                "base_class_for_values": self.base_class_for_values, "ttl": self.ttl,
-                "item_ttl": self.item_ttl, "history": self.keeps_history,
-                "signing_key": self._signing_keys}
+        params = {"file_type": self.file_type, "immutable_items": self.immutable_items,
+                  "digest_len": self.digest_len,
+                  "base_class_for_values": self.base_class_for_values, "ttl": self.ttl,
+                  "item_ttl": self.item_ttl, "history": self.keeps_history,
+                  "signing_key": self._signing_keys}
+        if self._compress is not None:  # only when chosen: the earlier releases' shape
+            params["compress"] = self._compress
+        return params
 
     @property
     def store(self) -> Store:

@@ -43,3 +43,29 @@ class BatchError(PersiDictError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class ReadOnlyError(PersiDictError, PermissionError):
+    """A write, delete or atomic update through a read-only dict (``read_only()``)."""
+
+
+class WriteOnlyError(PersiDictError, PermissionError):
+    """A read, listing or query through a write-only dict (``write_only()``)."""
+
+
+class MirrorError(PersiDictError):
+    """A mirrored write reached the primary but failed on some replicas.
+
+    ``failures`` lists ``(replica, exception)`` for each replica that failed; the
+    primary and every other replica hold the change.
+    """
+
+    def __init__(self, message: str, failures: list[tuple[Any, Exception]]) -> None:
+        super().__init__(message, failures)  # both in args, so that it pickles
+
+    @property
+    def failures(self) -> list[tuple[Any, Exception]]:
+        return self.args[1]  # type: ignore[no-any-return]
+
+    def __str__(self) -> str:
+        return str(self.args[0])

@@ -35,13 +35,15 @@ class FileDirDict(PersiDict[ValueType]):
                  file_type: str = "pkl", immutable_items: bool = False, digest_len: int = 8,
                  base_class_for_values: type | None = None, *, durable: bool = False,
                  ttl: float | None = None, item_ttl: bool = False,
-                 history: bool = False, signing_key: SigningKey = None) -> None:
+                 history: bool = False, signing_key: SigningKey = None,
+                 compress: str | None = None) -> None:
         if not isinstance(base_dir, (str, os.PathLike)):
             raise TypeError(f"base_dir must be a path, not {type(base_dir).__name__}")
         store = FileStore(base_dir, durable=durable, create=False)
         super().__init__(store, file_type=file_type, immutable_items=immutable_items,
                          digest_len=digest_len, base_class_for_values=base_class_for_values,
-                         ttl=ttl, item_ttl=item_ttl, history=history, signing_key=signing_key)
+                         ttl=ttl, item_ttl=item_ttl, history=history, signing_key=signing_key,
+                         compress=compress)
         # A folder written with another digest_len would look empty: name it instead.
         self._naming.check_layout(store.peek(_PEEK), store.root)
         store.make_root()  # only once every argument is checked

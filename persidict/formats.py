@@ -53,7 +53,11 @@ class PickleFormat(Format):
     file_type = "pkl"
 
     def dumps(self, value: Any) -> bytes:
-        return lz4.frame.compress(pickle.dumps(value, protocol=5), content_checksum=True)
+        return lz4.frame.compress(self.pickle_bytes(value), content_checksum=True)
+
+    def pickle_bytes(self, value: Any) -> bytes:
+        """The plain pickle, before the LZ4 frame (see compression.py)."""
+        return pickle.dumps(value, protocol=5)
 
     def loads(self, data: bytes) -> Any:
         try:

@@ -25,13 +25,14 @@ class LocalDict(PersiDict[ValueType]):
                  digest_len: int = 8, base_class_for_values: type | None = None, *,
                  store: MemoryStore | None = None, ttl: float | None = None,
                  item_ttl: bool = False, history: bool = False,
-                 signing_key: SigningKey = None) -> None:
+                 signing_key: SigningKey = None, compress: str | None = None) -> None:
         if store is not None and not isinstance(store, MemoryStore):
             raise TypeError(f"store must be a MemoryStore, not {type(store).__name__}")
         super().__init__(store or MemoryStore(), file_type=file_type,
                          immutable_items=immutable_items, digest_len=digest_len,
                          base_class_for_values=base_class_for_values, ttl=ttl,
-                         item_ttl=item_ttl, history=history, signing_key=signing_key)
+                         item_ttl=item_ttl, history=history, signing_key=signing_key,
+                         compress=compress)
 
     def get_params(self) -> dict[str, Any]:
         return {**self._shared_params(), "store": self._backend}

@@ -71,10 +71,12 @@ class PersiDict(Params, AtomicUpdates, Generic[ValueType], MutableMapping[SafeSt
     def __init__(self, store: Store, *, file_type: str = "pkl", immutable_items: bool = False,
                  digest_len: int = 8, base_class_for_values: type | None = None,
                  ttl: float | None = None, item_ttl: bool = False,
-                 history: bool = False, signing_key: SigningKey = None) -> None:
+                 history: bool = False, signing_key: SigningKey = None,
+                 compress: str | None = None) -> None:
         self._init_params(store, file_type=file_type, immutable_items=immutable_items,
                           digest_len=digest_len, base_class_for_values=base_class_for_values,
-                          ttl=ttl, item_ttl=item_ttl, history=history, signing_key=signing_key)
+                          ttl=ttl, item_ttl=item_ttl, history=history, signing_key=signing_key,
+                          compress=compress)
 
     def __str__(self) -> str:
         """The items, as ``str(dict(d.items()))`` (``repr`` gives the parameters)."""

@@ -48,7 +48,8 @@ class S3Dict(PersiDict[ValueType]):
                  client: Any = None, max_workers: int = 16, retry_mode: str = "standard",
                  max_attempts: int = 5, lock_lease: float = 30.0,
                  ttl: float | None = None, item_ttl: bool = False,
-                 history: bool = False, signing_key: SigningKey = None) -> None:
+                 history: bool = False, signing_key: SigningKey = None,
+                 compress: str | None = None) -> None:
         _check_str("bucket_name", bucket_name, allow_empty=False)
         _check_str("region", region)
         _check_str("root_prefix", root_prefix)
@@ -80,7 +81,8 @@ class S3Dict(PersiDict[ValueType]):
             store = CachingStore(remote, entries, immutable=immutable_items is True)
         super().__init__(store, file_type=file_type, immutable_items=immutable_items,
                          digest_len=digest_len, base_class_for_values=base_class_for_values,
-                         ttl=ttl, item_ttl=item_ttl, history=history, signing_key=signing_key)
+                         ttl=ttl, item_ttl=item_ttl, history=history, signing_key=signing_key,
+                         compress=compress)
         ensure_bucket(s3, bucket_name, region)
 
     def _name_digest_len(self) -> int:

@@ -63,6 +63,10 @@ class PersiDictWrapper(PersiDict):
     def item_ttl(self) -> bool:
         return self._inner.item_ttl
 
+    @property
+    def compress(self) -> str | None:
+        return self._inner.compress
+
     def get_params(self) -> dict[str, Any]:
         return {"inner": self._inner}
 
@@ -161,6 +165,9 @@ class PersiDictWrapper(PersiDict):
     def _count_keys(self, caller: FrameType) -> int:
         return self._inner._count_keys(caller)
 
+    def _read_items(self, keys: Iterable[Any]) -> Iterator[tuple[SafeStrTuple, Any]]:
+        return self._inner._read_items(keys)
+
     def items(self) -> ItemsView[SafeStrTuple, Any]:
         return self._inner.items()
 
@@ -257,3 +264,11 @@ class PersiDictWrapper(PersiDict):
 
     def subdicts(self) -> dict[str, PersiDict]:
         return {k: self._rewrap(v) for k, v in self._inner.subdicts().items()}
+
+
+def shown_key(key: Any) -> str:
+    """``key`` as an error message shows it (a bad key as given)."""
+    try:
+        return repr(SafeStrTuple(key).strings)
+    except (TypeError, ValueError):
+        return repr(key)

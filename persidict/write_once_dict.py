@@ -109,7 +109,14 @@ class WriteOnceDict(PersiDictWrapper):
     def batch(self, *, max_pending: int = 1000) -> Batch:
         """A batch of the wrapped dict in which, as here, the first write of a key
         wins and later ones are ignored (and sampled: a difference is reported in
-        the ``BatchError`` as a ``ValueError``)."""
+        the ``BatchError`` as a ``ValueError``).
+
+        Raises:
+            TypeError: if the wrapped dict is itself a wrapper.
+        """
+        if isinstance(self._inner, PersiDictWrapper):
+            raise TypeError("WriteOnceDict.batch() needs a dict over a store, not a"
+                            f" {type(self._inner).__name__} wrapper")
         return _FirstWriteWins(self, max_pending)
 
 

@@ -11,11 +11,26 @@ import moto  # noqa: F401 - before any boto3 session exists, so mock_aws sees it
 import pytest
 from s3_server import MotoServer
 
-from persidict import FileDirDict, LocalDict, PersiDict, S3Dict, SqliteDict
+from persidict import (
+    FileDirDict,
+    LocalDict,
+    PersiDict,
+    S3Dict,
+    SqliteDict,
+    cached,
+    logged,
+    mirror,
+)
 from persidict.stores import CachingStore, FileStore, ZipStore
 from persidict.stores._s3_probe import require_conditional_requests
 
-BACKENDS = ["file", "memory", "sqlite", "zip", "s3_mock", "s3_http", "tiered"]
+# The wrappers run the shared suite too, each over folders: "cached" = cached(folder),
+# "mirror" = mirror(folder, another folder), "logged" = logged(folder). A test that
+# inspects a dict's own parameters or internals is marked ``plain_dict`` and runs on
+# the other backends only.
+WRAPPED_BACKENDS = ["cached", "mirror", "logged"]
+PLAIN_BACKENDS = ["file", "memory", "sqlite", "zip", "s3_mock", "s3_http", "tiered"]
+BACKENDS = [*PLAIN_BACKENDS, *WRAPPED_BACKENDS]
 S3_BACKENDS = ["s3_mock", "s3_http"]
 
 # S3 tests never reach AWS: fake credentials, and the in-process mock answers at an
@@ -81,6 +96,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     parametrize mark, added before pytest reads the marks, overrides the fixture."""
     if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("s3_only"):
         metafunc.definition.add_marker(pytest.mark.parametrize("backend", S3_BACKENDS))
+    elif "backend" in metafunc.fixturenames \
+            and metafunc.definition.get_closest_marker("plain_dict"):
+        metafunc.definition.add_marker(pytest.mark.parametrize("backend", PLAIN_BACKENDS))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "plain_dict: the test inspects a dict's own parameters"
+                            " or internals, so its fixtures run on the unwrapped backends")
 
 
 @pytest.fixture
@@ -131,6 +154,13 @@ def _dict_maker(backend: str, tmp_path: Any, request: pytest.FixtureRequest,
                      FileStore(tmp_path / f"{place}-cache", create=False))
             immutable = params.get("immutable_items") is True
             return PersiDict(CachingStore(*tiers, immutable=immutable), **params)
+        if backend == "cached":
+            return cached(FileDirDict(tmp_path / place, **params))
+        if backend == "mirror":
+            return mirror(FileDirDict(tmp_path / place, **params),
+                          FileDirDict(tmp_path / f"{place}-replica", **params))
+        if backend == "logged":
+            return logged(FileDirDict(tmp_path / place, **params), "persidict.tests")
         if backend in ("s3_mock", "s3_http"):
             d = S3Dict(bucket, root_prefix=place, base_dir=cache, endpoint_url=endpoint,
                        **params)

@@ -275,6 +275,7 @@ def test_write_once_refuses_deletes_where_they_are_given(
     assert contents(d) == {("a",): 1}
 
 
+@pytest.mark.plain_dict  # WriteOnceDict.batch() needs a dict over a store
 def test_write_once_dict_batches_ignore_rewrites(make_dict: Callable[..., PersiDict]) -> None:
     d = WriteOnceDict(make_dict(immutable_items=True), p_consistency_checks=1)
     d["a"] = 1
@@ -298,6 +299,7 @@ def test_write_once_dict_batches_ignore_rewrites(make_dict: Callable[..., PersiD
     assert d["a"] == 1
 
 
+@pytest.mark.plain_dict  # WriteOnceDict.batch() needs a dict over a store
 def test_a_check_that_cannot_read_fails_its_item_only(
         make_dict: Callable[..., PersiDict]) -> None:
     d = WriteOnceDict(make_dict(immutable_items=True), p_consistency_checks=1)

@@ -117,6 +117,19 @@ EXPECTED = {
         re.escape("newest keys: [('banner',), ('timeout',)]"),
         re.escape("records pruned: 7"),
     ],
+    "wrappers_example.py": [
+        re.escape("dashboard: {'loss': 0.25} | cannot set ('run-1',): this dict is read-only"),
+        re.escape("worker sees run-2: True | cannot list the keys: this dict is write-only"),
+        re.escape("backup holds run-3: {'loss': 0.125} | runs counted: 1"),
+        re.escape("failed replicas: 1 | primary has run-4: True"),
+        rf"INFO get \('run-1',\) on file://\S+: {FLOAT} ms",
+        r"bytes on disk: \d{2,3} \| read back: 100000",
+    ],
+    "cache_example.py": [
+        re.escape("hit faster than miss: True | entries: 1"),
+        re.escape("after another writer: [1, 2, 3]"),
+        re.escape("write-once: released released | read from disk: 1 time"),
+    ],
     "s3_example.py": [
         re.escape("object: s3://persidict-example/example/config/retries.json"),
         re.escape("runs: 50 | best: 0.49"),

@@ -116,7 +116,7 @@ def must_refuse(key: Any, action: Callable[[], Any]) -> None:
 
 def part_limits(backend: str, file_type: str, digest_len: int) -> tuple[int, int]:
     """The longest folder part and last part of a key that ``backend`` holds."""
-    if backend not in ("file", "tiered"):  # "tiered" holds its names in a folder
+    if backend not in ("file", "tiered", "cached", "mirror", "logged"):  # the folder ones
         return MAX_PART, MAX_PART
     digest = len("_" + "d" * digest_len) if digest_len else 0
     return (min(MAX_PART, MAX_FILE_NAME - digest),

@@ -12,6 +12,8 @@ import pytest
 from persidict import FileDirDict, LocalDict, OverlappingMultiDict, PersiDict
 from persidict.stores import ZipStore
 
+pytestmark = pytest.mark.plain_dict  # builds dicts of the fixture's own class
+
 
 @pytest.fixture
 def multi(make_dict: Callable[..., PersiDict]) -> OverlappingMultiDict:

@@ -17,6 +17,7 @@ from persidict import DELETE_CURRENT, FileDirDict, LocalDict, PersiDict
     {"file_type": "txt", "immutable_items": True, "base_class_for_values": str},
     {"digest_len": 3, "base_class_for_values": dict},
 ])
+@pytest.mark.plain_dict  # inspects the dict's own parameters or internals
 def test_get_params_round_trip(make_dict: Callable[..., PersiDict], params: dict) -> None:
     d = make_dict(**params)
     got = d.get_params()

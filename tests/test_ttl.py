@@ -60,6 +60,7 @@ def test_bad_ttl_is_refused_naming_it(make_dict: Callable[..., PersiDict], bad: 
     assert not (tmp_path / "bad").exists()  # a folder dict made nothing
 
 
+@pytest.mark.plain_dict  # inspects the dict's own parameters or internals
 def test_ttl_is_kept_by_get_params_and_subdicts(make_dict: Callable[..., PersiDict]) -> None:
     d = make_dict(ttl=2.5)
     assert d.ttl == 2.5
@@ -355,6 +356,7 @@ def test_per_item_ttl_overrides_the_dict_rule_until_overwritten(
     assert "again" not in d
 
 
+@pytest.mark.plain_dict  # inspects the dict's own parameters or internals
 def test_per_item_ttl_needs_item_ttl_and_a_good_ttl(make_dict: Callable[..., PersiDict],
                                                    clock: Clock) -> None:
     d = make_dict(ttl=TTL)
@@ -376,6 +378,7 @@ def test_per_item_ttl_needs_item_ttl_and_a_good_ttl(make_dict: Callable[..., Per
     assert type(i)(**i.get_params()).item_ttl
 
 
+@pytest.mark.plain_dict  # inspects the dict's own parameters or internals
 def test_plain_writes_keep_the_seed_format_byte_for_byte(
         make_dict: Callable[..., PersiDict], clock: Clock) -> None:
     from persidict.formats import format_for
@@ -395,6 +398,7 @@ def test_plain_writes_keep_the_seed_format_byte_for_byte(
         assert blind["plain"] == "v"
 
 
+@pytest.mark.plain_dict  # inspects the dict's own parameters or internals
 def test_a_stale_index_entry_never_hides_a_live_item(idict: PersiDict, clock: Clock) -> None:
     idict.set("rewritten", 1, ttl=TTL)
     idict["rewritten"] = 2  # the entry of the first write is stale now
@@ -440,6 +444,7 @@ def test_write_once_with_per_item_ttl(make_dict: Callable[..., PersiDict],
     assert d["k"] == 3
 
 
+@pytest.mark.plain_dict  # inspects the dict's own parameters or internals
 def test_live_infos_judges_a_listing(idict: PersiDict, clock: Clock) -> None:
     # the entry point for code that lists by itself (queries): a listing in, live values out
     idict.set(("p", "short"), 1, ttl=TTL)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
@@ -98,6 +99,12 @@ class Store(ABC):
         if self.stat(name).etag == etag:
             return None
         return self.read_with_info(name)
+
+    def change_check(self, name: str, etag: str) -> Callable[[], tuple[bytes, ItemInfo] | None]:
+        """A function of no arguments doing ``read_if_changed(name, etag)``, prepared
+        once and called often (a cache checks each hit with it), so that a store can
+        make the unchanged case as cheap as its cheapest call."""
+        return functools.partial(self.read_if_changed, name, etag)
 
     def mtime(self, name: str) -> float:
         """Return the POSIX time of the last write of ``name`` (as ``stat(name).mtime``)."""

@@ -20,6 +20,16 @@ def etag_of(st: os.stat_result) -> str:
     return f"{st.st_ino:x}-{st.st_mtime_ns:x}"
 
 
+def parse_etag(etag: str) -> tuple[int, int] | None:
+    """The ``(st_ino, st_mtime_ns)`` an :func:`etag_of` etag was made of; ``None``
+    for a string that is not one."""
+    ino, dash, mtime_ns = etag.partition("-")
+    try:
+        return (int(ino, 16), int(mtime_ns, 16)) if dash else None
+    except ValueError:
+        return None
+
+
 def info_of(name: str, st: os.stat_result) -> ItemInfo:
     return ItemInfo(name, st.st_mtime_ns / 1e9, etag_of(st), st.st_size)
 

@@ -6,7 +6,7 @@ import hashlib
 import os
 import stat as stat_module
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 
 from filelock import FileLock
@@ -21,6 +21,7 @@ from ._file_ops import (
     file_in_the_way,
     folder_in_the_way,
     info_of,
+    parse_etag,
     read_all,
     refused,
     temp_names,
@@ -143,6 +144,26 @@ class FileStore(Store):
 
     def mtime(self, name: str) -> float:
         return self._stat_file(name).st_mtime_ns / 1e9
+
+    def read_if_changed(self, name: str, etag: str) -> tuple[bytes, ItemInfo] | None:
+        return self.change_check(name, etag)()
+
+    def change_check(self, name: str, etag: str) -> Callable[[], tuple[bytes, ItemInfo] | None]:
+        """One ``os.stat``, compared with the inode and write stamp the etag holds."""
+        path, version = self._path(name), parse_etag(etag)
+        stat = os.stat
+
+        def read_if_changed() -> tuple[bytes, ItemInfo] | None:
+            try:
+                st = stat(path)
+            except (FileNotFoundError, NotADirectoryError):
+                raise KeyError(name) from None
+            if st.st_mtime_ns == version_mtime and st.st_ino == version_ino:
+                return None
+            return self.read_with_info(name)  # a folder at path: KeyError
+
+        version_ino, version_mtime = version or (-1, -1)
+        return read_if_changed
 
     def exists(self, name: str) -> bool:
         try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import sys
 from collections.abc import (
-    Callable,
     ItemsView,
     Iterable,
     Iterator,
@@ -15,36 +14,30 @@ from collections.abc import (
     ValuesView,
 )
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
-from . import _bulk, _listing, _time_order, _views, events
-from . import history as _history
-from . import proxy as _proxy
-from . import query as _query
+from . import _bulk, _listing, _time_order, _views
 from . import ttl as _ttl
 from ._atomic import AtomicUpdates
+from ._features import FeatureMethods
 from ._listing import Pending
 from ._params import Params
 from ._params import _reopen as _reopen  # handles pickled before name it here
 from .batch import Batch
-from .collection import Collection
 from .errors import CorruptValueError
 from .jokers import DELETE_CURRENT, KEEP_CURRENT, Joker
-from .proxy import Proxy
 from .safe_str_tuple import NonEmptyPersiDictKey as NonEmptyPersiDictKey  # re-exported: the earlier
 from .safe_str_tuple import NonEmptySafeStrTuple, SafeStrTuple
 from .safe_str_tuple import PersiDictKey as PersiDictKey  # releases' import path
 from .stores import ItemInfo, Store
 from .stores.signing_store import SigningKey
 
-if TYPE_CHECKING:
-    from .aio import AsyncPersiDict
-
 ValueType = TypeVar("ValueType")  # what a PersiDict[ValueType] holds, for type checkers
 _T = TypeVar("_T")
 
 
-class PersiDict(Params, AtomicUpdates, Generic[ValueType], MutableMapping[SafeStrTuple, ValueType]):
+class PersiDict(Params, AtomicUpdates, FeatureMethods, Generic[ValueType],
+                MutableMapping[SafeStrTuple, ValueType]):
     """A persistent dict over a :class:`~persidict.stores.Store`.
 
     Keys are :class:`SafeStrTuple` (a str or a sequence of str is converted);
@@ -330,12 +323,6 @@ class PersiDict(Params, AtomicUpdates, Generic[ValueType], MutableMapping[SafeSt
         """As ``dict.update`` (see :meth:`set_many`)."""
         self.set_many(_bulk.update_pairs(other, kwargs))
 
-    def aio(self) -> AsyncPersiDict:
-        """The awaitable twin of this dict (see :mod:`persidict.aio`)."""
-        from .aio import AsyncPersiDict  # here: aio.py imports this module
-
-        return AsyncPersiDict(self)
-
     def batch(self, *, max_pending: int = 1000) -> Batch:
         """A batch writer: in ``with d.batch() as b:``, ``b[k] = v``, ``del b[k]``,
         ``b.set(k, v)`` and jokers are sent in bulk when the block ends and every
@@ -384,74 +371,6 @@ class PersiDict(Params, AtomicUpdates, Generic[ValueType], MutableMapping[SafeSt
     def oldest_values(self, max_n: int | None = None) -> list[Any]:
         """The values of :meth:`oldest_keys`, in that order."""
         return [value for _, value in self._read_items(self.oldest_keys(max_n))]
-
-    # --- history and events (history.py, events.py)
-
-    def history(self, key: NonEmptySafeStrTuple, limit: int | None = None) -> list[_history.Change]:
-        """The changes of ``key``, newest first (needs ``history=True``)."""
-        return _history.history(self, key, limit)
-
-    def changes(self, since: float | None = None, until: float | None = None,
-                limit: int | None = None) -> Iterator[_history.Change]:
-        """The change feed: every key's changes, ``since <= time < until``, oldest first."""
-        return _history.changes(self, since, until, limit)
-
-    def watch(self, since: float | None = None, poll: float = 1.0) -> Iterator[_history.Change]:
-        """The change feed from ``since`` (default: now) on, polled every ``poll`` s."""
-        return _history.watch(self, since, poll)
-
-    def revert(self, key: NonEmptySafeStrTuple, change: _history.Change) -> None:
-        """Put back what ``change`` replaced, if ``key`` still holds what it left."""
-        _history.revert(self, key, change)
-
-    def prune_history(self, *, before: float) -> int:
-        """Delete the history records older than ``before``; return how many."""
-        return _history.prune(self, before)
-
-    def subscribe(self, callback: Callable[[_history.Change], Any],
-                  ops: Iterable[str] = ("set", "delete")) -> events.Subscription:
-        """Call ``callback(change)`` after each change made in this process."""
-        return events.subscribe(self, callback, ops)
-
-    # --- sort-key queries (query.py)
-
-    def query(self, prefix: Any = (), *, start: Any = None, stop: Any = None,
-              starts_with: str | None = None, reverse: bool = False, limit: int | None = None,
-              where: Callable[[Any], Any] | None = None) -> Iterator[tuple[SafeStrTuple, Any]]:
-        """Yield ``(key, value)`` for the items under ``prefix`` in sort-key order (the
-        rest of the key, in tuple order): ``start`` <= sort key < ``stop``, its first
-        part starting with ``starts_with``, ``where(value)`` true, at most ``limit``."""
-        return _query.query(self, prefix, start=start, stop=stop, starts_with=starts_with,
-                            reverse=reverse, limit=limit, where=where)
-
-    def query_keys(self, prefix: Any = (), *, start: Any = None, stop: Any = None,
-                   starts_with: str | None = None, reverse: bool = False,
-                   limit: int | None = None) -> Iterator[SafeStrTuple]:
-        """The keys :meth:`query` would give, reading no value."""
-        return _query.query_keys(self, prefix, start=start, stop=stop,
-                                 starts_with=starts_with, reverse=reverse, limit=limit)
-
-    def filter(self, pred: Callable[[Any], Any]) -> Iterator[Any]:
-        """Yield the values for which ``pred(value)`` holds, in key order."""
-        return _query.filter_values(self, pred)
-
-    def first(self, pred: Callable[[Any], Any]) -> Any:
-        """The first value in key order for which ``pred(value)`` holds, or ``None``."""
-        return _query.first_value(self, pred)
-
-    # --- proxies (proxy.py, collection.py)
-
-    def proxy(self, key: NonEmptySafeStrTuple, *, save_on_change: bool = True) -> Proxy:
-        """A proxy recording and saving field changes of the object at ``key`` (proxy.py)."""
-        return Proxy(self, key, save_on_change=save_on_change)
-
-    def collection(self, key: Callable[[Any], Any], *, save_on_change: bool = True) -> Collection:
-        """The objects of this dict, each stored under ``key(obj)`` (collection.py)."""
-        return Collection(self, key, save_on_change=save_on_change)
-
-    def commit_all(self) -> int:
-        """Commit every open proxy of this dict with unsaved changes; return how many."""
-        return _proxy.commit_all(self)
 
     # --- subdicts
 

@@ -1,6 +1,7 @@
 """Tools on top of the dicts: open by URL, copy and sync (DESIGN.md §4)."""
 
-from .sync import CopyReport, SyncError, SyncReport, copy, sync
+from .reports import CopyReport, SyncError, SyncReport
+from .sync import copy, sync
 from .urls import SCHEMES, Scheme, open_url, register, url_of
 
 __all__ = ["SCHEMES", "CopyReport", "Scheme", "SyncError", "SyncReport", "copy", "open_url",

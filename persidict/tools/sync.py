@@ -17,15 +17,11 @@ through the dicts' own reads and writes.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import PersiDictError
 from ..file_dir_dict import FileDirDict
 from ..local_dict import LocalDict
 from ..persi_dict import PersiDict
@@ -35,10 +31,10 @@ from ..sqlite_dict import SqliteDict
 from ..stores import ItemInfo, S3Store, Store
 from ..stores.caching_store import CachingStore
 from ..zip_dict import ZipDict
+from ._reading import chunks, content_md5s, read_each, values_equal, values_of
+from .reports import CopyReport, SyncError, SyncReport
 
 Progress = Callable[[int, "int | None"], object]
-CHUNK = 256  # items read and written per bulk call (and per progress report)
-_MD5 = re.compile("[0-9a-f]{32}")
 _DELETERS = 16  # conditional deletes in flight at a time
 # Parameters whose meaning byte copies keep; a dict with any other parameter set
 # (a feature this module does not know) is copied value by value.
@@ -47,67 +43,6 @@ _PLAIN_PARAMS = frozenset({
     "max_workers", "retry_mode", "max_attempts", "lock_lease", "durable", "file_type",
     "immutable_items", "digest_len", "base_class_for_values", "ttl", "item_ttl", "path",
     "mode"})
-
-
-@dataclass
-class CopyReport:
-    """What a :func:`copy` did: keys copied, keys gone from the source before they
-    could be read (``vanished``), failures by key, and the bytes written."""
-
-    copied: list[SafeStrTuple] = field(default_factory=list)
-    vanished: list[SafeStrTuple] = field(default_factory=list)
-    failed: dict[SafeStrTuple, Exception] = field(default_factory=dict)
-    bytes_copied: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        """The report as JSON-ready data (keys written ``a/b/c``)."""
-        data: dict[str, Any] = {}
-        for name, value in vars(self).items():
-            if isinstance(value, dict):
-                value = {_path(k): f"{type(e).__name__}: {e}" for k, e in value.items()}
-            elif isinstance(value, list):
-                value = [_path(k) for k in value]
-            data[name] = value
-        return data
-
-
-@dataclass
-class SyncReport(CopyReport):
-    """What a :func:`sync` did (or, with ``dry_run``, would do): also the keys
-    left alone because they are equal (``skipped``), ``deleted``, and ``kept``:
-    keys to delete that changed after they were listed, so were not deleted."""
-
-    skipped: list[SafeStrTuple] = field(default_factory=list)
-    deleted: list[SafeStrTuple] = field(default_factory=list)
-    kept: list[SafeStrTuple] = field(default_factory=list)
-    dry_run: bool = False
-
-
-class SyncError(PersiDictError):
-    """Some items failed to copy; every other item was copied (no delete was made).
-    ``report`` says what happened; ``failed_keys`` lists the failures."""
-
-    def __init__(self, report: CopyReport) -> None:
-        keys = [_path(k) for k in report.failed]
-        shown = ", ".join(keys[:10]) + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")
-        first = next(iter(report.failed.values()))
-        super().__init__(f"{len(keys)} item(s) failed: {shown} (first error:"
-                         f" {type(first).__name__}: {first})", report)
-
-    @property
-    def report(self) -> CopyReport:
-        return self.args[1]  # type: ignore[no-any-return]
-
-    @property
-    def failed_keys(self) -> list[SafeStrTuple]:
-        return list(self.report.failed)
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-def _path(key: SafeStrTuple) -> str:
-    return "/".join(key)
 
 
 def copy(src: PersiDict[Any], dst: PersiDict[Any], *,
@@ -234,8 +169,8 @@ class _Transfer:
         if self.raw:
             changed += [k for k in both if _size(source[k]) != _size(target[k])]
             both = [k for k in both if _size(source[k]) == _size(target[k])]
-            ours = _digests(self.src.store, [source[k] for k in both])  # type: ignore[misc]
-            theirs = _digests(self.dst.store, [target[k] for k in both])  # type: ignore[misc]
+            ours = content_md5s(self.src.store, [source[k] for k in both])  # type: ignore[misc]
+            theirs = content_md5s(self.dst.store, [target[k] for k in both])  # type: ignore[misc]
             for key in both:
                 mine = ours.get(source[key].name)  # type: ignore[union-attr]
                 if mine is not None and mine == theirs.get(target[key].name):  # type: ignore[union-attr]
@@ -243,10 +178,10 @@ class _Transfer:
                 else:
                     changed.append(key)
             return changed
-        for chunk in _chunks(both):
-            read, held = _values(self.src.d, chunk), _values(self.dst.d, chunk)
+        for chunk in chunks(both):
+            read, held = values_of(self.src.d, chunk), values_of(self.dst.d, chunk)
             for key in chunk:
-                if key in read and key in held and _equal(read[key], held[key]):
+                if key in read and key in held and values_equal(read[key], held[key]):
                     report.skipped.append(key)
                 else:
                     changed.append(key)
@@ -268,7 +203,7 @@ class _Transfer:
         # more, so that an interrupted call stops after them.
         with ThreadPoolExecutor(2, thread_name_prefix="persidict-sync") as pool:
             pending: deque[tuple[int, Future[CopyReport]]] = deque()
-            for chunk in _chunks(keys):
+            for chunk in chunks(keys):
                 pending.append((len(chunk), pool.submit(run, chunk)))
                 if len(pending) == 2:
                     done += _merge(report, *pending.popleft())
@@ -281,7 +216,7 @@ class _Transfer:
         src_names = {self.src.name(k): k for k in keys}
         pairs: list[tuple[str, bytes]] = []
         written: dict[str, SafeStrTuple] = {}
-        for name, data in _read_each(self.src.store, list(src_names), report.failed, src_names):
+        for name, data in read_each(self.src.store, list(src_names), report.failed, src_names):
             key = src_names[name]
             if data is None:
                 report.vanished.append(key)
@@ -314,7 +249,7 @@ class _Transfer:
         return failures
 
     def _copy_values(self, keys: list[SafeStrTuple], report: CopyReport) -> None:
-        values = _values(self.src.d, keys, report.failed)
+        values = values_of(self.src.d, keys, report.failed)
         report.vanished.extend(k for k in keys if k not in values and k not in report.failed)
         pairs = list(values.items())
         try:
@@ -342,7 +277,7 @@ class _Transfer:
                 return e
 
         with ThreadPoolExecutor(_DELETERS) as pool:
-            for chunk in _chunks(keys):
+            for chunk in chunks(keys):
                 for key, outcome in zip(chunk, pool.map(delete_one, chunk), strict=True):
                     if isinstance(outcome, Exception):
                         report.failed[key] = outcome
@@ -404,74 +339,3 @@ def _bytes_fit(src: PersiDict[Any], dst: PersiDict[Any]) -> bool:
 
 def _size(info: ItemInfo | None) -> int:
     return -1 if info is None else info.size
-
-
-def _digests(store: Store, infos: list[ItemInfo]) -> dict[str, str]:
-    """The content MD5 of each listed name still there: from the listing where it
-    carries them, else by reading (concurrently where the store can)."""
-    found, unread = {}, []
-    for info in infos:
-        if store.content_md5_in_listing and _MD5.fullmatch(info.etag):
-            found[info.name] = info.etag
-        else:
-            unread.append(info.name)
-    for chunk in _chunks(unread):
-        for name, data in _read_each(store, chunk, {}, {}):
-            if data is not None:
-                found[name] = hashlib.md5(data, usedforsecurity=False).hexdigest()
-    return found
-
-
-def _read_each(store: Store, names: list[str], failed: dict[SafeStrTuple, Exception],
-               keys: dict[str, SafeStrTuple]) -> Iterator[tuple[str, bytes | None]]:
-    """``store.read_many(names)``; if it fails, one name at a time, each failure
-    noted in ``failed`` under its key (or left out, with no key)."""
-    try:
-        yield from list(store.read_many(names))
-        return
-    except Exception:  # told apart name by name below
-        pass
-    for name in names:
-        try:
-            yield name, store.read_or_none(name)
-        except Exception as e:  # reported by key
-            if name in keys:
-                failed[keys[name]] = e
-
-
-def _values(d: PersiDict[Any], keys: list[SafeStrTuple],
-            failed: dict[SafeStrTuple, Exception] | None = None) -> dict[SafeStrTuple, Any]:
-    """The values of ``keys`` still in ``d`` (one bulk read; if it fails, one key at
-    a time, each failure noted in ``failed``)."""
-    try:
-        return dict(zip(keys, d.get_many(keys), strict=True))
-    except Exception:  # a key gone or failing: told apart below
-        pass
-    found = {}
-    for key in keys:
-        try:
-            found[key] = d[key]
-        except KeyError:
-            continue
-        except Exception as e:  # reported by key
-            if failed is not None:
-                failed[key] = e
-    return found
-
-
-def _equal(a: Any, b: Any) -> bool:
-    try:
-        return bool(a == b) and type(a) is type(b)
-    except Exception:  # e.g. numpy arrays: an ambiguous truth value is "differs"
-        return False
-
-
-def _chunks(items: Iterable[SafeStrTuple] | list[str]) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

@@ -122,8 +122,10 @@ class CompressedFormat(Format):
         self._codec = codec
         self.file_type = inner.file_type
         self.value_type = inner.value_type
-        # The file extension, where a format names it apart from its file_type.
-        self.extension: str = getattr(inner, "extension", inner.file_type)
+
+    @property
+    def extension(self) -> str:
+        return self._inner.extension
 
     def dumps(self, value: Any) -> bytes:
         data = self._raw_dumps(value)

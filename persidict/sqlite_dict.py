@@ -35,7 +35,8 @@ class SqliteDict(PersiDict[ValueType]):
                  file_type: str = "pkl", immutable_items: bool = False, digest_len: int = 8,
                  base_class_for_values: type | None = None, *, root_prefix: str = "",
                  ttl: float | None = None, item_ttl: bool = False,
-                 history: bool = False, signing_key: SigningKey = None) -> None:
+                 history: bool = False, signing_key: SigningKey = None,
+                 compress: str | None = None) -> None:
         if not isinstance(root_prefix, str):
             raise TypeError(f"root_prefix must be a str, not {type(root_prefix).__name__}")
         store = SqliteStore(path, create=False)
@@ -44,7 +45,8 @@ class SqliteDict(PersiDict[ValueType]):
         super().__init__(store, file_type=file_type,
                          immutable_items=immutable_items, digest_len=digest_len,
                          base_class_for_values=base_class_for_values, ttl=ttl,
-                         item_ttl=item_ttl, history=history, signing_key=signing_key)
+                         item_ttl=item_ttl, history=history, signing_key=signing_key,
+                         compress=compress)
         store.make_file()  # only once every argument is checked
 
     def get_params(self) -> dict[str, Any]:

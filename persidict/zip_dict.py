@@ -36,13 +36,14 @@ class ZipDict(PersiDict[ValueType]):
                  base_class_for_values: type | None = None, *, mode: str = "r",
                  root_prefix: str = "", ttl: float | None = None,
                  item_ttl: bool = False, history: bool = False,
-                 signing_key: SigningKey = None) -> None:
+                 signing_key: SigningKey = None, compress: str | None = None) -> None:
         if not isinstance(root_prefix, str):
             raise TypeError(f"root_prefix must be a str, not {type(root_prefix).__name__}")
         params: dict[str, Any] = {
             "file_type": file_type, "immutable_items": immutable_items,
             "digest_len": digest_len, "base_class_for_values": base_class_for_values,
-            "ttl": ttl, "item_ttl": item_ttl, "history": history, "signing_key": signing_key}
+            "ttl": ttl, "item_ttl": item_ttl, "history": history, "signing_key": signing_key,
+            "compress": compress}
         # Checked over an empty store before the archive is opened: a bad argument
         # then opens, and so creates, nothing.
         super().__init__(MemoryStore(), **params)

@@ -12,12 +12,15 @@ expiry (kept with the entry, as the store's ``timestamp`` + ``ttl`` or the
 item's own expiry). Writes and deletes through the wrapper drop the entries they
 touch; the next read refills them (the wrapper never learns the etag a write
 made, so it cannot keep the new value as checked). Writes by anyone else are
-caught by the per-hit check. Cached values are shared between reads: mutate a
-copy, not the value ``d[k]`` returned.
+caught by the per-hit check. A value that cannot change in place (a number, a
+str, bytes, a tuple of such) is served as it is; any other is kept pickled and
+each hit gets its own copy, so a caller changing what ``d[k]`` returned never
+changes what the next read returns.
 """
 
 from __future__ import annotations
 
+import pickle
 import sys
 import threading
 from collections.abc import Callable, Iterable
@@ -35,11 +38,20 @@ from .wrappers import PersiDictWrapper
 _ENTRY_OVERHEAD = 200  # bytes counted per entry beside its value: key, entry, links
 
 
-# An entry is a list: [value, check, expires, size, name, used]. ``check`` is
-# ``Store.change_check`` of the version kept (None: write-once), ``expires`` the
-# POSIX time it stops being served (None: never), ``used`` whether it was read
-# since eviction last passed it.
+# An entry is a list: [value, check, expires, size, name, used, shared]. ``value``
+# is the value itself if ``shared`` (it cannot change in place), else its pickle.
+# ``check`` is ``Store.change_check`` of the version kept (None: write-once),
+# ``expires`` the POSIX time it stops being served (None: never), ``used`` whether
+# it was read since eviction last passed it.
 _SIZE, _USED = 3, 5
+_IMMUTABLE = (type(None), bool, int, float, complex, str, bytes)
+
+
+def _shareable(value: Any) -> bool:
+    """Whether ``value`` cannot change in place, so every read may share it."""
+    if type(value) in _IMMUTABLE:
+        return True
+    return type(value) in (tuple, frozenset) and all(_shareable(v) for v in value)
 
 
 class CachedDict(PersiDictWrapper):
@@ -106,7 +118,7 @@ class CachedDict(PersiDictWrapper):
             entry = self._entries[key]  # type: ignore[index]
         except (KeyError, TypeError):  # not cached, or a key to convert (a list)
             return self._load(key)
-        value, check, expires, _, name, _ = entry
+        value, check, expires, _, name, _, shared = entry
         if check is not None:
             try:
                 changed = check()
@@ -119,7 +131,7 @@ class CachedDict(PersiDictWrapper):
             self._drop(key)
             return self._load(key)
         entry[_USED] = True  # a flag, not a reordering: a third of a hit's own cost
-        return value
+        return value if shared else pickle.loads(value)
 
     def _load(self, key: Any) -> Any:
         inner = self._inner
@@ -135,7 +147,13 @@ class CachedDict(PersiDictWrapper):
             self._drop(key)
             raise KeyError(key)
         value = inner._decode(key, data)
-        size = max(len(data), sys.getsizeof(value)) + _ENTRY_OVERHEAD
+        shared = _shareable(value)
+        try:
+            kept = value if shared else pickle.dumps(value, protocol=5)
+        except Exception:  # a value pickle cannot copy: read it from the store each time
+            self._drop(key)
+            return value
+        size = max(len(data), sys.getsizeof(kept)) + _ENTRY_OVERHEAD
         if size > self._max_bytes:
             self._drop(key)
             return value
@@ -147,7 +165,7 @@ class CachedDict(PersiDictWrapper):
             old = self._entries.pop(plain, None)
             if old is not None:
                 self._bytes -= old[_SIZE]
-            self._entries[plain] = [value, check, expires, size, name, True]
+            self._entries[plain] = [kept, check, expires, size, name, True, shared]
             self._bytes += size
             self._evict()
         return value

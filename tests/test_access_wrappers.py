@@ -192,6 +192,8 @@ def test_write_only_writes_and_answers_in(filled: PersiDict) -> None:
 def test_access_wrappers_round_trip_and_pickle(make_dict: Callable[..., PersiDict],
                                                wrap: Callable[[PersiDict], PersiDict],
                                                backend: str) -> None:
+    if backend == "zip":
+        pytest.skip("a zip archive's one writer cannot be pickled (test_zip_store.py)")
     w = wrap(make_dict())
     twin = type(w)(**w.get_params())
     assert twin == w

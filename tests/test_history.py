@@ -27,6 +27,7 @@ def ops(d: PersiDict) -> list[tuple[tuple[str, ...], str]]:
     return [(c.key.strings, c.op) for c in d.changes()]
 
 
+@pytest.mark.plain_dict  # reads the dict's own store and names
 def test_history_is_off_by_default_and_costs_no_record(make_dict: Make) -> None:
     d = make_dict()
     d["a"] = 1
@@ -121,6 +122,7 @@ def test_subdicts_share_the_history(hdict: PersiDict) -> None:
     assert list(hdict.subdicts()) == ["team"]
 
 
+@pytest.mark.plain_dict  # reads the dict's own store and names
 def test_params_and_pickling_keep_history(hdict: PersiDict) -> None:
     assert hdict.get_params()["history"] is True
     again = type(hdict)(**hdict.get_params())

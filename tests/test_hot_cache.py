@@ -41,6 +41,18 @@ def test_a_change_by_another_handle_is_never_served(pair: tuple[CachedDict, Pers
     assert c["k"] == 3
 
 
+def test_changing_a_returned_value_never_changes_the_next_read(
+        pair: tuple[CachedDict, PersiDict]) -> None:
+    hot, plain = pair
+    plain["k"] = {"tags": ["a"]}
+    plain["t"] = ("x", 1)
+    first = hot["k"]
+    first["tags"].append("b")  # the caller's own copy
+    assert hot["k"] == {"tags": ["a"]}
+    assert hot["k"] is not hot["k"]
+    assert hot["t"] is hot["t"]  # a value that cannot change is shared
+
+
 def test_writes_and_deletes_through_the_handle(pair: tuple[CachedDict, PersiDict]) -> None:
     c, other = pair
     c["k"] = 1
@@ -140,6 +152,8 @@ def test_the_cache_stays_within_max_bytes(make_dict: Callable[..., PersiDict]) -
 
 def test_round_trips_pickles_and_subdicts(make_dict: Callable[..., PersiDict],
                                           backend: str) -> None:
+    if backend == "zip":
+        pytest.skip("a zip archive's one writer cannot be pickled (test_zip_store.py)")
     c = cached(make_dict(), max_bytes=12345)
     twin = type(c)(**c.get_params())
     assert twin == c
@@ -182,8 +196,8 @@ def _count_up(d: PersiDict, n: int) -> None:
 @pytest.mark.slow
 def test_values_another_process_writes_are_never_served_stale(
         make_dict: Callable[..., PersiDict], backend: str) -> None:
-    if backend in ("memory", "s3_mock"):
-        pytest.skip("another process cannot reach this store")
+    if backend in ("memory", "s3_mock", "zip"):
+        pytest.skip("another process cannot reach this store (a zip has one writer)")
     d = make_dict()
     d["n"] = 0
     c = cached(d)

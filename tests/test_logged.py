@@ -90,6 +90,8 @@ def test_nothing_is_logged_below_the_level(make_dict: Callable[..., PersiDict],
 
 def test_round_trips_pickles_and_wraps_subdicts(ld: LoggedDict, backend: str,
                                                 caplog: pytest.LogCaptureFixture) -> None:
+    if backend == "zip":
+        pytest.skip("a zip archive's one writer cannot be pickled (test_zip_store.py)")
     twin = type(ld)(**ld.get_params())
     assert twin == ld
     assert twin.logger is ld.logger

@@ -102,6 +102,8 @@ def test_subdicts_mirror_their_part(trio: tuple[MirrorDict, PersiDict, PersiDict
 
 def test_round_trips_and_pickles(trio: tuple[MirrorDict, PersiDict, PersiDict],
                                  backend: str) -> None:
+    if backend == "zip":
+        pytest.skip("a zip archive's one writer cannot be pickled (test_zip_store.py)")
     m, _primary, replica = trio
     twin = type(m)(**m.get_params())
     assert twin == m

@@ -35,6 +35,7 @@ def ran(marker: Path) -> list[str]:
     return sorted(p.name for p in marker.parent.glob(marker.name + "-*"))
 
 
+@pytest.mark.plain_dict  # reads the dict's own store and names
 def test_plain_json_round_trips_in_json_files(make_dict: Callable[..., PersiDict]) -> None:
     d = make_dict(file_type="plain_json")
     d["cfg", "service"] = VALUE
@@ -87,6 +88,7 @@ def test_non_json_values_are_refused_and_nothing_written(
     assert len(d) == 1
 
 
+@pytest.mark.plain_dict  # reads the dict's own store and names
 def test_jsonpickle_payloads_run_under_json_but_are_data_under_plain_json(
         make_dict: Callable[..., PersiDict], tmp_path: Path) -> None:
     marker = tmp_path / "ran"
@@ -106,6 +108,7 @@ def test_jsonpickle_payloads_run_under_json_but_are_data_under_plain_json(
     assert ran(marker) == ["ran-mkdir", "ran-popen", "ran-system"]
 
 
+@pytest.mark.plain_dict  # reads the dict's own store and names
 def test_corrupt_json_is_refused(make_dict: Callable[..., PersiDict]) -> None:
     d = make_dict(file_type="plain_json")
     for name, data in [("empty", b""), ("cut", b'{"a": [1, '), ("binary", b"\xff\xfe")]:

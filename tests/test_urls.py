@@ -21,6 +21,7 @@ def skip_zip_writer(backend: str) -> None:
         pytest.skip("a PersiDict over a CachingStore of two folders has no URL scheme")
 
 
+@pytest.mark.plain_dict  # a wrapper has no URL (test_a_wrapper_has_no_url)
 def test_url_opens_an_equal_dict(make_dict: Callable[..., PersiDict], backend: str) -> None:
     skip_zip_writer(backend)
     d = make_dict(file_type="json")
@@ -33,6 +34,7 @@ def test_url_opens_an_equal_dict(make_dict: Callable[..., PersiDict], backend: s
     assert d["c"] == 2
 
 
+@pytest.mark.plain_dict  # a wrapper has no URL (test_a_wrapper_has_no_url)
 def test_url_keeps_every_parameter(make_dict: Callable[..., PersiDict], backend: str) -> None:
     skip_zip_writer(backend)
     d = make_dict(file_type="txt", immutable_items=True, digest_len=0, ttl=3600.0)
@@ -43,6 +45,7 @@ def test_url_keeps_every_parameter(make_dict: Callable[..., PersiDict], backend:
         == ("txt", True, 0, 3600.0)
 
 
+@pytest.mark.plain_dict  # a wrapper has no URL (test_a_wrapper_has_no_url)
 def test_subdict_url_opens_the_subdict(make_dict: Callable[..., PersiDict],
                                        backend: str) -> None:
     skip_zip_writer(backend)
@@ -183,3 +186,9 @@ def test_every_scheme_has_a_dict_type_and_parsers() -> None:
     for scheme in SCHEMES.values():
         known = set(scheme.keywords())
         assert set(scheme.query) <= known, scheme.name
+
+
+@pytest.mark.parametrize("wrap", [persidict.read_only, persidict.cached, persidict.logged])
+def test_a_wrapper_has_no_url(tmp_path: Any, wrap: Callable[[PersiDict], PersiDict]) -> None:
+    with pytest.raises(ValueError, match="has no URL"):
+        _ = wrap(FileDirDict(tmp_path)).url

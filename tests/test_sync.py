@@ -11,7 +11,14 @@ import pytest
 from conftest import BACKENDS, _dict_maker
 
 import persidict
-from persidict import LocalDict, PersiDict, SyncError, SyncReport, WriteOnceDict
+from persidict import (
+    LocalDict,
+    PersiDict,
+    PersiDictWrapper,
+    SyncError,
+    SyncReport,
+    WriteOnceDict,
+)
 
 Maker = Callable[..., PersiDict]
 
@@ -35,8 +42,14 @@ def _raw(d: PersiDict) -> dict[Any, bytes]:
     return {k: d.store.read(d.naming.name(k)) for k in d}
 
 
+def skip_unless_plain(*dicts: PersiDict) -> None:
+    if any(isinstance(d, PersiDictWrapper) for d in dicts):
+        pytest.skip("a wrapper is copied value by value (test_sync_copies_only_what_differs)")
+
+
 def test_copy_is_byte_exact_between_every_pair(make_dict: Maker, make_other: Maker) -> None:
     src, dst = make_dict(place="src", file_type="json"), make_other(place="dst", file_type="json")
+    skip_unless_plain(src, dst)
     src.update(ITEMS)
     dst["team", "bob"] = "old"
     report = persidict.copy(src, dst)

@@ -88,10 +88,15 @@ def sync(src: PersiDict[Any], dst: PersiDict[Any], *, delete: bool = False,
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be a bool, not {type(flag).__name__}")
     transfer = _Transfer(src, dst, progress)
-    source, target = transfer.src.listing(), transfer.dst.listing()
+    source = transfer.src.listing()
+    target: dict[SafeStrTuple, Any] = transfer.dst.listing()  # ItemInfo, None, or an etag seen
     report = SyncReport(dry_run=dry_run)
     changed = transfer.differing(source, target, report)
     gone = [key for key in target if key not in source] if delete else []
+    if gone and not transfer.dst.raw:  # the version seen now is the one a delete may remove
+        seen = transfer.dst.etags(gone)
+        gone = [key for key in gone if key in seen]
+        target.update(seen)
     total = len(changed) + len(gone)
     if dry_run:
         report.copied, report.deleted = changed, gone
@@ -133,6 +138,16 @@ class _Side:
 
     def name(self, key: SafeStrTuple) -> str:
         return self.d.naming.name(key)
+
+    def etags(self, keys: list[SafeStrTuple]) -> dict[SafeStrTuple, str]:
+        """The etag of each of ``keys`` still present."""
+        found = {}
+        for key in keys:
+            try:
+                found[key] = self.d.etag(key)
+            except KeyError:
+                continue
+        return found
 
 
 def _is_plain(d: PersiDict[Any]) -> bool:
@@ -252,15 +267,17 @@ class _Transfer:
         values = values_of(self.src.d, keys, report.failed)
         report.vanished.extend(k for k in keys if k not in values and k not in report.failed)
         pairs = list(values.items())
+        d = self.dst.d
         try:
-            self.dst.d.set_many(pairs)
-            report.copied.extend(values)
-            return
-        except Exception:  # told apart item by item below
+            if not d.immutable_items:
+                d.set_many(pairs)
+                report.copied.extend(values)
+                return
+        except Exception:  # told apart item by item below (writing one twice is harmless)
             pass
         for key, value in pairs:
             try:
-                self.dst.d[key] = value
+                _write_value(d, key, value)
             except Exception as e:  # reported by key; the others still go
                 report.failed[key] = e
             else:
@@ -268,7 +285,7 @@ class _Transfer:
 
     # --- deleting
 
-    def delete(self, keys: list[SafeStrTuple], listed: dict[SafeStrTuple, ItemInfo | None],
+    def delete(self, keys: list[SafeStrTuple], listed: dict[SafeStrTuple, Any],
                report: SyncReport, *, done: int, total: int) -> None:
         def delete_one(key: SafeStrTuple) -> bool | Exception:
             try:
@@ -290,14 +307,22 @@ class _Transfer:
         if report.failed:
             raise SyncError(report)
 
-    def _delete_if_unchanged(self, key: SafeStrTuple, info: ItemInfo | None) -> bool:
-        if info is not None:
-            return self.dst.store.delete_if(info.name, info.etag)
-        d = self.dst.d
+    def _delete_if_unchanged(self, key: SafeStrTuple, seen: ItemInfo | str) -> bool:
+        if isinstance(seen, ItemInfo):
+            return self.dst.store.delete_if(seen.name, seen.etag)
         try:
-            return d.compare_and_delete(key, d.etag(key))
+            return self.dst.d.compare_and_delete(key, seen)
         except KeyError:  # gone already
             return False
+
+
+def _write_value(d: PersiDict[Any], key: SafeStrTuple, value: Any) -> None:
+    """``d[key] = value``; a write-once dict's refusal of an equal value is no failure."""
+    try:
+        d[key] = value
+    except KeyError:
+        if not (d.immutable_items and d.holds(key, value)):
+            raise
 
 
 def _merge(report: CopyReport, count: int, part: Future[CopyReport]) -> int:

@@ -26,13 +26,9 @@ class ConflictError(PersiDictError, RuntimeError):
     """A compare-and-set loop ran out of retries."""
 
 
-class BatchError(PersiDictError):
-    """Some items of a batch failed; every other item was written.
-
-    ``failures`` lists ``(key, exception)`` for each failed item, in the order the
-    items were given. It is not an ``OSError``: an item of a write-once dict fails
-    with ``KeyError``; each exception keeps its own type.
-    """
+class _PartialFailureError(PersiDictError):
+    """An operation that failed for some of its parts (listed as ``(part, exception)``
+    in ``failures``) and took effect for the others."""
 
     def __init__(self, message: str, failures: list[tuple[Any, Exception]]) -> None:
         super().__init__(message, failures)  # both in args, so that it pickles
@@ -43,6 +39,15 @@ class BatchError(PersiDictError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class BatchError(_PartialFailureError):
+    """Some items of a batch failed; every other item was written.
+
+    ``failures`` lists ``(key, exception)`` for each failed item, in the order the
+    items were given. It is not an ``OSError``: an item of a write-once dict fails
+    with ``KeyError``; each exception keeps its own type.
+    """
 
 
 class ReadOnlyError(PersiDictError, PermissionError):
@@ -53,19 +58,9 @@ class WriteOnlyError(PersiDictError, PermissionError):
     """A read, listing or query through a write-only dict (``write_only()``)."""
 
 
-class MirrorError(PersiDictError):
+class MirrorError(_PartialFailureError):
     """A mirrored write reached the primary but failed on some replicas.
 
     ``failures`` lists ``(replica, exception)`` for each replica that failed; the
     primary and every other replica hold the change.
     """
-
-    def __init__(self, message: str, failures: list[tuple[Any, Exception]]) -> None:
-        super().__init__(message, failures)  # both in args, so that it pickles
-
-    @property
-    def failures(self) -> list[tuple[Any, Exception]]:
-        return self.args[1]  # type: ignore[no-any-return]
-
-    def __str__(self) -> str:
-        return str(self.args[0])

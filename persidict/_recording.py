@@ -12,11 +12,11 @@ pass through. A dict with neither history nor subscriptions has no such store.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from . import _records
 from .stores import ItemInfo, Store
+from .stores._forwarding import ForwardingStore
 
 if TYPE_CHECKING:
     from .events import Subscription
@@ -61,15 +61,14 @@ class Journal:
             raise RuntimeError(f"history record {taken[0]!r} exists already")
 
 
-class RecordingStore(Store):
+class RecordingStore(ForwardingStore):
     """``inner``, with every change of a value name reported to ``journal``;
     ``prefix`` is where ``inner`` lies below the journal's root."""
 
     def __init__(self, inner: Store, journal: Journal, prefix: str = "") -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.journal = journal
         self.prefix = prefix
-        self.content_md5_in_listing = inner.content_md5_in_listing
 
     def __repr__(self) -> str:
         return f"RecordingStore({self.inner!r})"
@@ -79,10 +78,6 @@ class RecordingStore(Store):
 
     def __hash__(self) -> int:
         return hash(self.inner)
-
-    @property
-    def url(self) -> str:
-        return self.inner.url
 
     def _report(self, changes: Iterable[Changed]) -> None:
         kept = [(self.prefix + name, op, data) for name, op, data in changes if "#" not in name]
@@ -170,9 +165,6 @@ class RecordingStore(Store):
 
     # --- everything else is the inner store's
 
-    def check_name(self, name: str) -> None:
-        self.inner.check_name(name)
-
     def read(self, name: str) -> bytes:
         return self.inner.read(name)
 
@@ -185,50 +177,12 @@ class RecordingStore(Store):
     def read_if_changed(self, name: str, etag: str) -> tuple[bytes, ItemInfo] | None:
         return self.inner.read_if_changed(name, etag)
 
-    def stat(self, name: str) -> ItemInfo:
-        return self.inner.stat(name)
-
-    def mtime(self, name: str) -> float:
-        return self.inner.mtime(name)
-
-    def exists(self, name: str) -> bool:
-        return self.inner.exists(name)
-
     def read_many(self, names: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
         return self.inner.read_many(names)
 
     def read_many_with_info(self, names: Iterable[str]) -> Iterator[
             tuple[str, tuple[bytes, ItemInfo] | None]]:
         return self.inner.read_many_with_info(names)
-
-    def names(self, suffix: str = "") -> Iterator[str]:
-        return self.inner.names(suffix)
-
-    def names_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str]]]:
-        return self.inner.names_by_folder(suffix)
-
-    def mtimes_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str], list[float]]]:
-        return self.inner.mtimes_by_folder(suffix)
-
-    def folder_entries(self, folder: str = "", *, starts_with: str = "",
-                       after: str = "") -> Iterator[tuple[list[str], bool]]:
-        return self.inner.folder_entries(folder, starts_with=starts_with, after=after)
-
-    def folder_infos(self, folder: str, leaves: list[str], *,
-                     index: bool = False) -> Iterator[ItemInfo]:
-        return self.inner.folder_infos(folder, leaves, index=index)
-
-    def sorted_names(self, folder: str, after: str = "") -> Iterator[str]:
-        return self.inner.sorted_names(folder, after)
-
-    def infos(self, suffix: str = "") -> Iterator[ItemInfo]:
-        return self.inner.infos(suffix)
-
-    def dirs(self) -> Iterator[str]:
-        return self.inner.dirs()
-
-    def lock(self, name: str, timeout: float | None = None) -> AbstractContextManager[None]:
-        return self.inner.lock(name, timeout)
 
 
 def unwrapped(store: Store) -> Store:

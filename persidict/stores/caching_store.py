@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from ._base import ItemInfo, R, Store, T
+from ._base import ItemInfo, Store
+from ._forwarding import ForwardingStore
 
 _MAGIC = b"persidict-cache-2 "
 # A cache folder that cannot hold an entry (no space, no permission, a file where
@@ -43,7 +43,7 @@ def _unframe(object_id: str, framed: bytes) -> _Entry | None:
     return _Entry(fields["etag"], fields.get("once") is True, data)
 
 
-class CachingStore(Store):
+class CachingStore(ForwardingStore):
     """``remote`` (a slow store: S3) with a copy of each value read or written in
     ``cache`` (a fast one: a folder).
 
@@ -76,17 +76,17 @@ class CachingStore(Store):
             raise TypeError(f"CachingStore takes two persidict Stores, not {type(bad).__name__}")
         if not isinstance(immutable, bool):
             raise TypeError(f"immutable must be a bool, not {type(immutable).__name__}")
-        self.remote = remote
+        super().__init__(remote)
         self.cache = cache
         self.immutable = immutable
-        self.content_md5_in_listing = remote.content_md5_in_listing
+
+    @property
+    def remote(self) -> Store:
+        """The slow store, which holds the items (``inner``)."""
+        return self.inner
 
     def __repr__(self) -> str:
         return f"CachingStore({self.remote!r}, {self.cache!r}, immutable={self.immutable})"
-
-    @property
-    def url(self) -> str:
-        return self.remote.url
 
     def _where(self, name: str) -> tuple[str, str]:
         object_id = self.remote.object_id(name)
@@ -174,18 +174,6 @@ class CachingStore(Store):
             self._remember(name, fresh[1].etag, fresh[0])
         return fresh
 
-    def stat(self, name: str) -> ItemInfo:
-        return self.remote.stat(name)
-
-    def mtime(self, name: str) -> float:
-        return self.remote.mtime(name)
-
-    def exists(self, name: str) -> bool:
-        return self.remote.exists(name)
-
-    def map_ordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
-        return self.remote.map_ordered(fn, items)  # the bulk operations overlap as the remote's
-
     # writing
 
     def write(self, name: str, data: bytes) -> str:
@@ -233,42 +221,8 @@ class CachingStore(Store):
             self._forget(name)
             yield name
 
-    # everything else is the remote's
-
-    def names(self, suffix: str = "") -> Iterator[str]:
-        return self.remote.names(suffix)
-
-    def names_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str]]]:
-        return self.remote.names_by_folder(suffix)
-
-    def mtimes_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str], list[float]]]:
-        return self.remote.mtimes_by_folder(suffix)
-
-    def folder_entries(self, folder: str = "", *, starts_with: str = "",
-                       after: str = "") -> Iterator[tuple[list[str], bool]]:
-        return self.remote.folder_entries(folder, starts_with=starts_with, after=after)
-
-    def sorted_names(self, folder: str, after: str = "") -> Iterator[str]:
-        return self.remote.sorted_names(folder, after)
-
-    def folder_infos(self, folder: str, leaves: list[str], *,
-                     index: bool = False) -> Iterator[ItemInfo]:
-        return self.remote.folder_infos(folder, leaves, index=index)
-
-    def infos(self, suffix: str = "") -> Iterator[ItemInfo]:
-        return self.remote.infos(suffix)
-
-    def dirs(self) -> Iterator[str]:
-        return self.remote.dirs()
-
-    def check_name(self, name: str) -> None:
-        self.remote.check_name(name)
-
-    def object_id(self, name: str) -> str:
-        return self.remote.object_id(name)
+    # names, listings and locks are the remote's (ForwardingStore)
 
     def substore(self, dir_name: str) -> CachingStore:
         return CachingStore(self.remote.substore(dir_name), self.cache, immutable=self.immutable)
 
-    def lock(self, name: str, timeout: float | None = None) -> AbstractContextManager[None]:
-        return self.remote.lock(name, timeout)

@@ -15,12 +15,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
 from typing import Any
 
 from ..errors import SignatureError
 from ..safe_str_tuple_signing import unsign_component
 from ._base import ItemInfo, Store
+from ._forwarding import ForwardingStore
 
 MAGIC = b"\xfePDS1"
 _MAC_LEN = 32
@@ -149,7 +149,7 @@ def unsigned(store: Store) -> Store:
     return store.inner if isinstance(store, SigningStore) else store
 
 
-class SigningStore(Store):
+class SigningStore(ForwardingStore):
     """``inner`` with each value signed on write and verified on every read.
 
     ``digest_len`` is that of the names' digest suffixes (stripped from the signed
@@ -161,20 +161,14 @@ class SigningStore(Store):
     """
 
     def __init__(self, inner: Store, keys: SigningKeys, digest_len: int) -> None:
-        self.inner = inner
+        super().__init__(inner)
+        self.content_md5_in_listing = False  # listed etags are of the signed bytes
         self.keys = keys
         self.digest_len = digest_len
         self._signed_names: dict[str, bytes] = {}
 
-    @property
-    def url(self) -> str:
-        return self.inner.url
-
     def __repr__(self) -> str:
         return f"SigningStore({self.inner!r})"
-
-    def check_name(self, name: str) -> None:
-        self.inner.check_name(name)
 
     # --- names and bytes
 
@@ -238,15 +232,6 @@ class SigningStore(Store):
         for name, found in self.inner.read_many_with_info(names):
             yield name, None if found is None else (self._verify(name, found[0]), found[1])
 
-    def stat(self, name: str) -> ItemInfo:
-        return self.inner.stat(name)
-
-    def mtime(self, name: str) -> float:
-        return self.inner.mtime(name)
-
-    def exists(self, name: str) -> bool:
-        return self.inner.exists(name)
-
     # --- writing
 
     def write(self, name: str, data: bytes) -> str:
@@ -283,35 +268,9 @@ class SigningStore(Store):
     def try_delete_many(self, names: Iterable[str]) -> dict[str, Exception]:
         return self.inner.try_delete_many(names)
 
-    # --- listing, folders, locks: as the inner store (listed etags are of signed
-    # bytes, so they are not the MD5 of what this store returns)
-
-    def names(self, suffix: str = "") -> Iterator[str]:
-        return self.inner.names(suffix)
-
-    def names_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str]]]:
-        return self.inner.names_by_folder(suffix)
-
-    def mtimes_by_folder(self, suffix: str = "") -> Iterator[tuple[str, list[str], list[float]]]:
-        return self.inner.mtimes_by_folder(suffix)
-
-    def folder_entries(self, folder: str = "", *, starts_with: str = "",
-                       after: str = "") -> Iterator[tuple[list[str], bool]]:
-        return self.inner.folder_entries(folder, starts_with=starts_with, after=after)
-
-    def folder_infos(self, folder: str, leaves: list[str], *,
-                     index: bool = False) -> Iterator[ItemInfo]:
-        return self.inner.folder_infos(folder, leaves, index=index)
-
-    def infos(self, suffix: str = "") -> Iterator[ItemInfo]:
-        return self.inner.infos(suffix)
-
-    def dirs(self) -> Iterator[str]:
-        return self.inner.dirs()
+    # --- listing, folders, locks: the inner store's (see ForwardingStore)
 
     def substore(self, dir_name: str) -> SigningStore:
         return SigningStore(self.inner.substore(dir_name), self.keys.under(dir_name),
                             self.digest_len)
 
-    def lock(self, name: str, timeout: float | None = None) -> AbstractContextManager[None]:
-        return self.inner.lock(name, timeout)

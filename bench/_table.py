@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -110,3 +111,22 @@ def _fs_type(folder: str) -> str:
     best = max((m for m in mounts if real == m[0] or real.startswith(m[0].rstrip("/") + "/")),
                key=lambda m: len(m[0]), default=None)
     return best[1] if best else "fs unknown"
+
+
+def rounds_per_backend(backends: dict[str, Callable[[], Any]], names: Sequence[str],
+                       tmp: str, repeat: int, run_round: Callable[[Best, Any, int], None],
+                       baseline: str) -> Table:
+    """Run ``run_round(best, d, round)`` ``repeat`` times on a dict of each backend
+    (``backends[name]()`` is a context manager giving ``factory(tmp) -> dict``);
+    return a table of µs per operation and the ratio to the ``baseline`` row."""
+    table = Table(["backend", "op", "µs/op", "ratio"])
+    for name in names:
+        with backends[name]() as factory:
+            best = Best()
+            d = factory(tmp)
+            for r in range(repeat):
+                run_round(best, d, r)
+            base = best[baseline]
+            for label, seconds in best.seconds.items():
+                table.add(name, label, seconds * 1e6, f"{seconds / base:.2f}x")
+    return table

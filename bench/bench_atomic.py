@@ -23,7 +23,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(1, os.path.dirname(HERE))
 sys.path.insert(2, os.path.join(os.path.dirname(HERE), "tests"))
 
-from _table import Best, Table, machine_note, timed  # noqa: E402
+from _table import Best, machine_note, rounds_per_backend, timed  # noqa: E402
 
 from persidict import FileDirDict, LocalDict, PersiDict  # noqa: E402
 
@@ -156,16 +156,9 @@ def main(argv: list[str] | None = None) -> None:
         print(machine_note(tmp))
         print(f"{args.n} operations per round, best of {args.repeat} rounds;"
               " ratio = µs/op over the same backend's d[k] = v (overwrite)")
-        table = Table(["backend", "op", "µs/op", "ratio"])
-        for name in args.backends:
-            with BACKENDS[name]() as factory:
-                best = Best()
-                d = factory(tmp)
-                for r in range(args.repeat):
-                    run_round(best, d, args.n, r)
-                base = best["d[k] = v (overwrite)"]
-                for label, seconds in best.seconds.items():
-                    table.add(name, label, seconds * 1e6, f"{seconds / base:.2f}x")
+        table = rounds_per_backend(BACKENDS, args.backends, tmp, args.repeat,
+                                   lambda best, d, r: run_round(best, d, args.n, r),
+                                   "d[k] = v (overwrite)")
         table.print()
 
 

@@ -21,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import _paths  # noqa: E402, F401 - the checkout's package and tests/ on sys.path
-from _table import Best, Table, machine_note, timed  # noqa: E402
+from _table import Best, machine_note, rounds_per_backend, timed  # noqa: E402
 
 from persidict import FileDirDict, PersiDict  # noqa: E402
 
@@ -109,16 +109,8 @@ def main(argv: list[str] | None = None) -> None:
         print(machine_note(tmp))
         print(f"{args.n} changes per round, best of {args.repeat} rounds;"
               " ratio = µs/change over the naive read-modify-write")
-        table = Table(["backend", "op", "µs/op", "ratio"])
-        for name in args.backends:
-            with BACKENDS[name]() as factory:
-                best = Best()
-                d = factory(tmp)
-                for r in range(args.repeat):
-                    run_round(best, d, args.n, r)
-                base = best[NAIVE]
-                for label, seconds in best.seconds.items():
-                    table.add(name, label, seconds * 1e6, f"{seconds / base:.2f}x")
+        table = rounds_per_backend(BACKENDS, args.backends, tmp, args.repeat,
+                                   lambda best, d, r: run_round(best, d, args.n, r), NAIVE)
         table.print()
 
 

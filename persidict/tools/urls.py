@@ -125,19 +125,29 @@ def _open_file(location: str, params: dict[str, Any]) -> PersiDict[Any]:
     return FileDirDict(_file_path(location), **params)
 
 
-def _locate_file(d: PersiDict[Any]) -> tuple[str, dict[str, Any]]:
-    params = d.get_params()
-    return quote(params.pop("base_dir")), params
+def located_by(param: str) -> Callable[[PersiDict[Any]], tuple[str, dict[str, Any]]]:
+    """A scheme's ``locate``: the dict's path parameter ``param`` is the location,
+    its other parameters the query."""
+    def locate(d: PersiDict[Any]) -> tuple[str, dict[str, Any]]:
+        params = d.get_params()
+        return quote(params.pop(param)), params
+
+    return locate
 
 
-def _check_folder(location: str, params: dict[str, Any]) -> None:
-    path = _file_path(location)
-    if not os.path.isdir(path):
-        raise FileNotFoundError(f"no folder {path!r}")
+def must_be(exists: Callable[[str], bool], what: str) -> Callable[[str, dict[str, Any]], None]:
+    """A scheme's ``check``: ``FileNotFoundError`` unless ``exists(path)``."""
+    def check(location: str, params: dict[str, Any]) -> None:
+        path = _file_path(location)
+        if not exists(path):
+            raise FileNotFoundError(f"no {what} {path!r}")
+
+    return check
 
 
-register(Scheme("file", FileDirDict, _open_file, _locate_file,
-                {**_SHARED_PARAMS, "durable": _bool}, ("base_dir",), {}, _check_folder))
+register(Scheme("file", FileDirDict, _open_file, located_by("base_dir"),
+                {**_SHARED_PARAMS, "durable": _bool}, ("base_dir",), {},
+                must_be(os.path.isdir, "folder")))
 
 
 # --- s3://bucket/prefix
